@@ -1,0 +1,7 @@
+{# Composite-key uniqueness (dbt_utils would need `dbt deps`, i.e. network access). #}
+{% test unique_combination(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as n
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}

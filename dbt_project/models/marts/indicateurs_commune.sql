@@ -1,0 +1,31 @@
+with geo as (
+    select * from {{ ref('int_geo__communes_epci') }}
+    where code_departement in {{ departements_sql() }}
+),
+ref_territoires as (select * from {{ ref('int_besoins__indicateurs_territoires') }})
+select
+    g.code_commune::varchar as code_commune,
+    g.libelle::varchar as libelle,
+    g.code_epci::varchar as code_epci,
+    g.libelle_epci::varchar as libelle_epci,
+    g.code_departement::varchar as code_departement,
+    c.indicateur_id::varchar as indicateur_id,
+    r.libelle::varchar as libelle_indicateur,
+    r.unite::varchar as unite,
+    round(c.valeur, 4)::double as valeur,
+    c.millesime::integer as millesime,
+    {{ var('geo_millesime') }}::integer as geo_millesime,
+    c.statut::varchar as statut,
+    null::double as part_population_couverte,
+    round(d.valeur, 4)::double as valeur_departement,
+    round(f.valeur, 4)::double as valeur_france,
+    r.source::varchar as source,
+    coalesce(c.donnees_synthetiques, false)::boolean as donnees_synthetiques
+from geo as g
+join {{ ref('int_besoins__indicateurs_commune') }} as c using (code_commune)
+join {{ ref('ref_indicateurs') }} as r using (indicateur_id)
+left join ref_territoires as d
+    on d.niveau = 'departement' and d.code_territoire = g.code_departement
+    and d.millesime = c.millesime and d.indicateur_id = c.indicateur_id
+left join ref_territoires as f
+    on f.niveau = 'france' and f.millesime = c.millesime and f.indicateur_id = c.indicateur_id

@@ -1,0 +1,1 @@
+"""Great Expectations suites (as code) that guard every load before it lands."""

@@ -1,0 +1,119 @@
+"""Run a format's GX suite on the reader's control frames (ephemeral context, pandas datasource).
+
+Results are translated into French `Anomalie`s (file line numbers come from the frame index) and
+rendered as a standalone HTML report kept next to the quarantined file.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from expectations.suites import build_suite
+from ingestion.errors import Anomalie
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+REGLES_FR = {
+    "expect_table_row_count_to_be_between": "nombre de lignes hors des bornes attendues",
+    "expect_table_columns_to_match_set": "colonne(s) attendue(s) absente(s)",
+    "expect_column_values_to_not_be_null": "valeurs manquantes",
+    "expect_column_values_to_match_regex": "format de valeur invalide",
+    "expect_column_values_to_be_unique": "code en double",
+    "expect_compound_columns_to_be_unique": "clé en double",
+    "expect_column_values_to_be_between": "valeur hors de l'intervalle autorisé",
+    "expect_column_values_to_be_in_set": "valeur hors de la liste autorisée",
+}
+
+
+@dataclass
+class Resultat:
+    succes: bool
+    anomalies: list[Anomalie]
+    details: list[dict[str, Any]]
+
+
+def _describe(res: Any) -> Anomalie:
+    cfg = res.expectation_config
+    kwargs = cfg.kwargs
+    r = res.result or {}
+    regle = REGLES_FR.get(cfg.type, cfg.type)
+    if "min_value" in kwargs or "max_value" in kwargs:
+        lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
+        regle += f" [{'' if lo is None else lo} ; {'' if hi is None else hi}]"
+    if cfg.type == "expect_table_columns_to_match_set":
+        missing = (r.get("details") or {}).get("mismatched", {}).get("missing", [])
+        return Anomalie(regle=regle, colonne=", ".join(missing) or None)
+    if cfg.type == "expect_table_row_count_to_be_between":
+        return Anomalie(regle=f"{regle} (observé : {r.get('observed_value')})")
+    column = kwargs.get("column") or ", ".join(kwargs.get("column_list", []))
+    return Anomalie(regle=regle, colonne=column, lignes=[_line(i) for i in r.get("partial_unexpected_index_list", [])],
+                    exemples=[str(v) for v in r.get("partial_unexpected_list", [])], nb=r.get("unexpected_count"))
+
+
+def _line(index: Any) -> int:
+    # Compound-column expectations report {"ligne": n, ...} instead of a bare index.
+    return int(index.get("ligne", -1)) if isinstance(index, dict) else int(index)
+
+
+def validate(suite_name: str, lecture: Any) -> Resultat:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = ctx.data_sources.add_pandas("controle")
+    anomalies: list[Anomalie] = []
+    details: list[dict[str, Any]] = []
+    for frame_name, expectations in build_suite(suite_name, lecture).items():
+        if not expectations:
+            continue
+        frame = lecture.controles[frame_name]
+        batch = source.add_dataframe_asset(frame_name).add_batch_definition_whole_dataframe("tout")
+        suite = ctx.suites.add(gx.ExpectationSuite(name=f"{suite_name}.{frame_name}"))
+        for exp in expectations:
+            suite.add_expectation(exp)
+        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{suite_name}.{frame_name}", data=batch,
+                                                                    suite=suite))
+        result = vd.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
+        for res in result.results:
+            entry = {"controle": frame_name, "attente": res.expectation_config.type,
+                     "parametres": {k: v for k, v in res.expectation_config.kwargs.items() if k != "batch_id"},
+                     "succes": bool(res.success), "resultat": _jsonable(res.result)}
+            details.append(entry)
+            if not res.success:
+                anomalies.append(_describe(res))
+    return Resultat(succes=not anomalies, anomalies=anomalies, details=details)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def write_report(path: Path, fichier: str, suite_name: str, resultat: Resultat) -> None:
+    """Full report as HTML (+ JSON beside it) in French."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.with_suffix(".json").write_text(json.dumps({"fichier": fichier, "suite": suite_name,
+                                                     "succes": resultat.succes, "controles": resultat.details},
+                                                    ensure_ascii=False, indent=2), encoding="utf-8")
+    rows = "".join(
+        f"<tr class={'ok' if d['succes'] else 'ko'}><td>{html.escape(d['controle'])}</td>"
+        f"<td>{html.escape(REGLES_FR.get(d['attente'], d['attente']))}</td>"
+        f"<td><code>{html.escape(json.dumps(d['parametres'], ensure_ascii=False))}</code></td>"
+        f"<td>{'réussi' if d['succes'] else 'ÉCHEC'}</td>"
+        f"<td><code>{html.escape(json.dumps(d['resultat'], ensure_ascii=False)[:600])}</code></td></tr>"
+        for d in resultat.details)
+    path.write_text(
+        "<!doctype html><html lang=fr><meta charset=utf-8><title>Rapport de validation</title>"
+        "<style>body{font-family:sans-serif}td{border:1px solid #ccc;padding:4px;vertical-align:top}"
+        ".ko{background:#fdd}.ok{background:#efe}</style>"
+        f"<h1>Rapport de validation — {html.escape(fichier)}</h1>"
+        f"<p>Suite Great Expectations : <b>{html.escape(suite_name)}</b> — "
+        f"{'fichier conforme' if resultat.succes else 'fichier refusé'}</p>"
+        "<table><tr><th>Contrôle</th><th>Règle</th><th>Paramètres</th><th>Résultat</th><th>Détail</th></tr>"
+        f"{rows}</table></html>", encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Plain-Python ingestion (no Airflow imports): registry, readers, validation, landing."""

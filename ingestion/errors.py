@@ -1,0 +1,51 @@
+"""Errors raised on bad input. Messages are in French: civil servants read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Anomalie:
+    """One rule broken by a file: which column, which rule, which rows."""
+
+    regle: str
+    colonne: str | None = None
+    lignes: list[int] = field(default_factory=list)
+    exemples: list[str] = field(default_factory=list)
+    nb: int | None = None
+
+    def decrire(self) -> str:
+        parts = [self.regle]
+        if self.colonne:
+            parts.insert(0, f"colonne « {self.colonne} »")
+        if self.nb is not None:
+            parts.append(f"{self.nb} ligne(s) concernée(s)")
+        if self.lignes:
+            parts.append("lignes " + ", ".join(str(n) for n in self.lignes[:10]))
+        if self.exemples:
+            parts.append("valeurs : " + ", ".join(repr(v) for v in self.exemples[:5]))
+        return " — ".join(parts)
+
+
+class FichierInvalide(Exception):
+    """A file that cannot be landed. Carries what a user needs to fix it."""
+
+    def __init__(self, fichier: str, anomalies: list[Anomalie] | str, rapport: str | None = None):
+        if isinstance(anomalies, str):
+            anomalies = [Anomalie(regle=anomalies)]
+        self.fichier = fichier
+        self.anomalies = anomalies
+        self.rapport = rapport
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        lignes = [f"Fichier refusé : {self.fichier}"]
+        lignes += [f"  • {a.decrire()}" for a in self.anomalies]
+        if self.rapport:
+            lignes.append(f"  Rapport complet : {self.rapport}")
+        return "\n".join(lignes)
+
+
+class ErreurPacte(Exception):
+    """Any other user-facing failure (bad option, missing geography, locked workspace)."""

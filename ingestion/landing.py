@@ -1,0 +1,106 @@
+"""Landing zone: validated tables as Parquet with lineage on every row, deduplicated by file checksum."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ingestion.readers.common import Lecture
+from ingestion.registry import FichierReconnu
+
+# Landing entities and their column types: the builder creates empty raw tables from this
+# when a source has not been landed yet, so dbt always sees every source.
+LANDING_SCHEMAS: dict[str, dict[str, str]] = {
+    "geo_communes": {"geo_millesime": "INTEGER", "code_commune": "VARCHAR", "libelle": "VARCHAR",
+                     "code_departement": "VARCHAR", "code_region": "VARCHAR", "type_commune": "VARCHAR",
+                     "population": "BIGINT"},
+    "geo_epci": {"geo_millesime": "INTEGER", "code_epci": "VARCHAR", "libelle": "VARCHAR", "nature": "VARCHAR",
+                 "nb_communes": "BIGINT"},
+    "geo_appartenance": {"geo_millesime": "INTEGER", "code_commune": "VARCHAR", "code_epci": "VARCHAR"},
+    "geo_departements": {"geo_millesime": "INTEGER", "code_departement": "VARCHAR", "libelle": "VARCHAR",
+                         "code_region": "VARCHAR"},
+    "geo_passage": {"geo_millesime": "INTEGER", "code_ancien": "VARCHAR", "code_actuel": "VARCHAR"},
+    "filosofi": {"niveau": "VARCHAR", "code_geo": "VARCHAR", "libelle_geo": "VARCHAR", "millesime": "INTEGER",
+                 "variable": "VARCHAR", "valeur": "DOUBLE", "statut": "VARCHAR", "ligne": "BIGINT"},
+}
+LINEAGE_SCHEMA = {"_source_id": "VARCHAR", "_format_id": "VARCHAR", "_fichier": "VARCHAR", "_sha256": "VARCHAR",
+                  "_millesime": "INTEGER", "_geo_millesime": "INTEGER", "_run_id": "VARCHAR",
+                  "_charge_le": "TIMESTAMP", "_synthetique": "BOOLEAN"}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+class Landing:
+    def __init__(self, root: Path):
+        self.root = root
+        self.manifest_path = root / "_manifest.json"
+
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        if not self.manifest_path.exists():
+            return {}
+        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+
+    def already_landed(self, sha256: str) -> bool:
+        return sha256 in self.manifest()
+
+    def files_for(self, entity: str) -> list[Path]:
+        return sorted((self.root / entity).glob("*.parquet"))
+
+    def stage(self, staging: Path, fichier: FichierReconnu, lecture: Lecture, sha256: str, run_id: str,
+              synthetique: bool) -> dict[str, Any]:
+        """Write the lecture's tables with lineage into a staging folder (not yet visible to builds)."""
+        entry = {
+            "fichier": fichier.path.name, "source_id": fichier.source_id, "format_id": fichier.format.id,
+            "millesime": lecture.millesime or fichier.millesime, "geo_millesime": lecture.geo_millesime,
+            "run_id": run_id, "charge_le": datetime.now(UTC).isoformat(timespec="seconds"),
+            "synthetique": synthetique, "tables": {},
+        }
+        for entity, frame in lecture.tables.items():
+            expected = LANDING_SCHEMAS[entity]
+            out = frame.reindex(columns=list(expected)).copy()
+            out["_source_id"] = fichier.source_id
+            out["_format_id"] = fichier.format.id
+            out["_fichier"] = fichier.path.name
+            out["_sha256"] = sha256
+            out["_millesime"] = pd.array([entry["millesime"]] * len(out), dtype="Int32")
+            out["_geo_millesime"] = pd.array([entry["geo_millesime"]] * len(out), dtype="Int32")
+            out["_run_id"] = run_id
+            out["_charge_le"] = pd.Timestamp(entry["charge_le"]).tz_convert(None)
+            out["_synthetique"] = synthetique
+            target = staging / entity / f"{fichier.source_id}__{sha256[:16]}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            out.reset_index(drop=True).to_parquet(target, index=False)
+            entry["tables"][entity] = len(out)
+        return entry
+
+    def commit(self, staging: Path, entries: dict[str, dict[str, Any]]) -> None:
+        """Move staged Parquet into the landing zone, then record them in the manifest (atomically)."""
+        for part in sorted(staging.rglob("*.parquet")):
+            target = self.root / part.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(part, target)
+        manifest = self.manifest()
+        manifest.update(entries)
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.manifest_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, self.manifest_path)
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,83 @@
+"""INSEE « Intercommunalité - Métropole au 01-01-AAAA » workbook: sheets EPCI and Composition_communale.
+
+The code header row comes after title rows (5 in 2024) and a row of French labels; we locate it by
+content rather than by a fixed offset so that header drift between vintages is tolerated.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from ingestion.errors import Anomalie, FichierInvalide
+from ingestion.readers.common import Lecture
+from ingestion.registry import FichierReconnu
+
+NATURE_ALIASES = {"ME": "METRO"}  # métropoles were coded ME before 2022 and METRO since
+
+
+def _sheet(path, sheets: dict[str, pd.DataFrame], name: str, first_col: str, needed: list[str]) -> pd.DataFrame:
+    if name not in sheets:
+        raise FichierInvalide(path.name, [Anomalie(regle=f"feuille « {name} » absente du classeur")])
+    grid = sheets[name]
+    hits = grid.index[grid.iloc[:, 0].astype(str).str.strip() == first_col]
+    if len(hits) == 0:
+        raise FichierInvalide(path.name, [Anomalie(
+            regle=f"ligne d'en-tête introuvable dans la feuille « {name} » (colonne {first_col} attendue)")])
+    top = hits[0]
+    header = [str(c).strip() for c in grid.iloc[top]]
+    missing = [c for c in needed if c not in header]
+    if missing:
+        raise FichierInvalide(path.name, [Anomalie(regle=f"colonne(s) absente(s) de la feuille « {name} »",
+                                                   colonne=", ".join(missing))])
+    body = grid.iloc[top + 1:].copy()
+    body.columns = header
+    body = body[needed].dropna(how="all")
+    body.index = body.index + 1  # Excel row number
+    body.index.name = "ligne"
+    return body.apply(lambda s: s.astype("string").str.strip())
+
+
+def _vintage(path, sheets: dict[str, pd.DataFrame], from_name: int | None) -> int:
+    for grid in sheets.values():
+        for cell in grid.iloc[:5].fillna("").astype(str).to_numpy().ravel():
+            m = re.search(r"G[ée]ographie au 01/01/(\d{4})", cell)
+            if m:
+                year = int(m.group(1))
+                if from_name and from_name != year:
+                    raise FichierInvalide(path.name, [Anomalie(
+                        regle=f"millésime incohérent : le nom indique {from_name}, le classeur « Géographie au 01/01/{year} »")])
+                return year
+    if from_name:
+        return from_name
+    raise FichierInvalide(path.name, "millésime géographique introuvable (ni dans le nom ni dans les titres)")
+
+
+def read_epci_xlsx(fichier: FichierReconnu) -> Lecture:
+    path = fichier.path
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
+        raise FichierInvalide(path.name, f"classeur Excel illisible ({type(exc).__name__})") from None
+    geo = _vintage(path, sheets, fichier.geo_millesime)
+    epci = _sheet(path, sheets, "EPCI", "EPCI", ["EPCI", "LIBEPCI", "NATURE_EPCI", "NB_COM"])
+    compo = _sheet(path, sheets, "Composition_communale", "CODGEO", ["CODGEO", "LIBGEO", "EPCI", "LIBEPCI", "DEP", "REG"])
+    epci_table = pd.DataFrame({
+        "geo_millesime": geo, "code_epci": epci["EPCI"], "libelle": epci["LIBEPCI"],
+        "nature": epci["NATURE_EPCI"].replace(NATURE_ALIASES),
+        "nb_communes": pd.to_numeric(epci["NB_COM"], errors="coerce").astype("Int64"),
+    })
+    communes = pd.DataFrame({
+        "geo_millesime": geo, "code_commune": compo["CODGEO"], "libelle": compo["LIBGEO"],
+        "code_departement": compo["DEP"], "code_region": compo["REG"], "type_commune": "commune-actuelle",
+        "population": pd.array([None] * len(compo), dtype="Int64"),
+    })
+    appartenance = pd.DataFrame({"geo_millesime": geo, "code_commune": compo["CODGEO"], "code_epci": compo["EPCI"]})
+    controles = {
+        "epci": epci.rename(columns={"EPCI": "code_epci", "NATURE_EPCI": "nature"}),
+        "composition": compo.rename(columns={"CODGEO": "code_commune", "EPCI": "code_epci", "DEP": "code_departement"}),
+    }
+    return Lecture(controles=controles,
+                   tables={"geo_epci": epci_table, "geo_communes": communes, "geo_appartenance": appartenance},
+                   geo_millesime=geo)

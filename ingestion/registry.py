@@ -1,0 +1,179 @@
+"""The declarative source registry (`sources.yml`) and file recognition by name and header."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REGISTRY_PATH = Path(__file__).with_name("sources.yml")
+NIVEAUX = {"com": "commune", "epci": "epci", "dep": "departement", "reg": "region",
+           "metro": "france", "metropole": "france"}
+
+
+@dataclass(frozen=True)
+class Format:
+    id: str
+    source_id: str
+    libelle: str
+    reader: str
+    suite: str
+    nom: re.Pattern[str]
+    entete: dict[str, Any]
+
+    def load_reader(self) -> Callable[..., Any]:
+        module, func = self.reader.split(":")
+        return getattr(importlib.import_module(module), func)
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    libelle: str
+    producteur: str
+    niveaux: list[str]
+    calendrier: dict[str, str]
+    secret: str
+    formats: list[Format] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FichierReconnu:
+    path: Path
+    format: Format
+    millesime: int | None
+    geo_millesime: int | None
+    niveau: str | None
+
+    @property
+    def source_id(self) -> str:
+        return self.format.source_id
+
+
+@cache
+def load_registry(path: Path = REGISTRY_PATH) -> dict[str, Source]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    sources: dict[str, Source] = {}
+    for sid, spec in raw["sources"].items():
+        formats = [
+            Format(id=f["id"], source_id=sid, libelle=f["libelle"], reader=f["reader"], suite=f["suite"],
+                   nom=re.compile(f["nom"], re.IGNORECASE), entete=f.get("entete", {}))
+            for f in spec["formats"]
+        ]
+        sources[sid] = Source(id=sid, libelle=spec["libelle"], producteur=spec["producteur"],
+                              niveaux=spec["niveaux"], calendrier=spec["calendrier"], secret=spec["secret"],
+                              formats=formats)
+    return sources
+
+
+def all_formats() -> list[Format]:
+    return [f for s in load_registry().values() for f in s.formats]
+
+
+def _header_line(path: Path) -> str:
+    with path.open("rb") as fh:
+        first = fh.readline(65536)
+    return first.decode("utf-8-sig", errors="replace").strip()
+
+
+def _csv_columns(path: Path) -> list[str]:
+    line = _header_line(path)
+    sep = max([";", ",", "\t", "|"], key=line.count)
+    return [c.strip().strip('"') for c in line.split(sep)]
+
+
+def _has_year_suffixed(columns: list[str], stems: list[str]) -> int | None:
+    """Return the 2-digit year when every stem appears as <stem><yy> among the columns."""
+    for col in columns:
+        m = re.fullmatch(re.escape(stems[0]) + r"(\d{2})", col)
+        if m and all(f"{s}{m.group(1)}" in columns for s in stems):
+            return 2000 + int(m.group(1))
+    return None
+
+
+def _header_matches(path: Path, fmt: Format) -> tuple[bool, dict[str, Any]]:
+    entete = fmt.entete
+    suffix = path.suffix.lower()
+    try:
+        if "feuilles" in entete:
+            if suffix != ".xlsx" or not zipfile.is_zipfile(path):
+                return False, {}
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True)
+            try:
+                return set(entete["feuilles"]) <= set(wb.sheetnames), {}
+            finally:
+                wb.close()
+        if "cles_json" in entete:
+            if suffix != ".json":
+                return False, {}
+            first = _first_json_object(path)
+            return first is not None and set(entete["cles_json"]) <= set(first), {}
+        if "colonnes" in entete:
+            if suffix not in {".csv", ".txt"}:
+                return False, {}
+            cols = _csv_columns(path)
+            if not set(entete["colonnes"]) <= set(cols):
+                return False, {}
+            year = _has_year_suffixed(cols, entete.get("colonnes_millesimees", []))
+            return year is not None, {"millesime": year}
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return False, {}
+    return False, {}
+
+
+def _first_json_object(path: Path) -> dict[str, Any] | None:
+    with path.open("rb") as fh:
+        head = fh.read(200_000).decode("utf-8", errors="replace").lstrip()
+    if not head.startswith("["):
+        return None
+    try:
+        decoder = json.JSONDecoder()
+        obj, _ = decoder.raw_decode(head[1:].lstrip())
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def recognise(path: Path) -> FichierReconnu | None:
+    """Identify a file: by its name first (the header is then checked by validation), else by header."""
+    name = path.name
+    for fmt in all_formats():
+        # Folder names carry the vintage for package files (e.g. v6.0.0_cog2026/communes.json).
+        candidate = name if fmt.nom.search(name) else f"{path.parent.name}_{name}"
+        m = fmt.nom.search(candidate)
+        if m and (fmt.nom.search(name) or "cles_json" in fmt.entete):
+            groups = m.groupdict()
+            return FichierReconnu(
+                path=path, format=fmt,
+                millesime=int(groups["millesime"]) if groups.get("millesime") else None,
+                geo_millesime=int(groups["geo_millesime"]) if groups.get("geo_millesime") else None,
+                niveau=NIVEAUX.get((groups.get("niveau") or "").lower()),
+            )
+    for fmt in all_formats():
+        if "cles_json" in fmt.entete:
+            continue  # JSON files need a vintage in their name or folder
+        ok, found = _header_matches(path, fmt)
+        if ok:
+            return FichierReconnu(path=path, format=fmt, millesime=found.get("millesime"),
+                                  geo_millesime=None, niveau=None)
+    return None
+
+
+def scan_inbox(inbox: Path) -> tuple[list[FichierReconnu], list[Path]]:
+    """Recognise every file below the inbox; unknown files are returned, never silently skipped."""
+    known: list[FichierReconnu] = []
+    unknown: list[Path] = []
+    for path in sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        found = recognise(path)
+        (known.append(found) if found else unknown.append(path))
+    return known, unknown

@@ -1,0 +1,72 @@
+"""Shared fixtures: real files from ../shared (skipped cleanly when absent) and published workspaces."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+REAL = REPO.parent / "shared" / "data" / "real"
+PACTE = REPO / "bin" / "pacte"
+FILOSOFI_2021 = REAL / "insee_filosofi" / "cc_filosofi_2021_COM.csv"
+EPCI_2024 = REAL / "insee_cog" / "EPCI_au_01-01-2024.xlsx"
+
+os.environ.setdefault("TQDM_DISABLE", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+def need_real(*paths: Path) -> None:
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        pytest.skip(f"fichiers réels absents (../shared) : {', '.join(p.name for p in missing)}")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(PACTE), *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "COLUMNS": "200"})
+
+
+def charente_filosofi(target: Path) -> Path:
+    """The real 2021 commune file cut to Charente rows (same header, delimiter and encoding)."""
+    lines = FILOSOFI_2021.read_text(encoding="utf-8").splitlines(keepends=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(lines[0] + "".join(line for line in lines[1:] if line.startswith("16")), encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="session")
+def charente_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`bin/pacte run --departement 16` on the real national Filosofi 2021 file and the INSEE EPCI 2024 file."""
+    need_real(FILOSOFI_2021, EPCI_2024)
+    root = tmp_path_factory.mktemp("charente")
+    inbox = root / "inbox"
+    inbox.mkdir()
+    for f in (FILOSOFI_2021, EPCI_2024):
+        (inbox / f.name).symlink_to(f)
+    proc = run_cli("run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(root / "ws"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return root / "ws"
+
+
+@pytest.fixture(scope="session")
+def small_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A published workspace built from the EPCI 2024 file and Charente's rows of the 2021 file."""
+    need_real(FILOSOFI_2021, EPCI_2024)
+    root = tmp_path_factory.mktemp("small")
+    inbox = root / "inbox"
+    inbox.mkdir()
+    shutil.copy2(EPCI_2024, inbox / EPCI_2024.name)
+    charente_filosofi(inbox / "cc_filosofi_2021_COM.csv")
+    proc = run_cli("run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(root / "ws"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return root / "ws"

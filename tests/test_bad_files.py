@@ -1,0 +1,108 @@
+"""Bad input: exit 2, a French message naming file/column/rows, and the served warehouse untouched."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EPCI_2024, FILOSOFI_2021, charente_filosofi, need_real, sha256
+from warehouse.cli import main
+
+
+def _corrupt(path: Path, kind: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    if kind == "colonne_manquante":
+        rows = [line.rstrip("\n").split(";") for line in lines]
+        drop = rows[0].index("TP6021")
+        path.write_text("".join(";".join(r[:drop] + r[drop + 1:]) + "\n" for r in rows), encoding="utf-8")
+    elif kind == "taux_140":
+        target = next(i for i, line in enumerate(lines) if i > 0 and line.split(";")[5] != "s")
+        cells = lines[target].split(";")
+        cells[5] = "140,0"
+        lines[target] = ";".join(cells)
+        path.write_text("".join(lines), encoding="utf-8")
+    elif kind == "code_duplique":
+        path.write_text("".join(lines + [lines[1]]), encoding="utf-8")
+    elif kind == "latin1":
+        path.write_bytes(text.encode("utf-8") + "16015;Angoulême;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1\n".encode("latin-1"))
+    elif kind == "vide":
+        path.write_bytes(b"")
+    elif kind == "tronque":
+        path.write_text("".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2], encoding="utf-8")
+    elif kind == "mauvais_code":
+        path.write_text(lines[0] + lines[1].replace("16", "1X", 1) + "".join(lines[2:]), encoding="utf-8")
+
+
+EXPECTED = {
+    "colonne_manquante": ["colonne(s) attendue(s) absente(s)", "TP60"],
+    "taux_140": ["valeur hors de l'intervalle autorisé", "TP60", "140"],
+    "code_duplique": ["code en double", "CODGEO"],
+    "latin1": ["encodage non UTF-8", "ligne"],
+    "vide": ["le fichier est vide"],
+    "tronque": ["fichier tronqué", "ligne"],
+    "mauvais_code": ["format de valeur invalide", "CODGEO", "ligne"],
+}
+
+
+@pytest.mark.parametrize("kind", list(EXPECTED))
+def test_bad_filosofi_file_is_refused_and_nothing_changes(kind: str, small_ws: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    need_real(FILOSOFI_2021, EPCI_2024)
+    served = small_ws / "serving" / "pacte.duckdb"
+    before = sha256(served)
+    manifest_before = (small_ws / "landing" / "_manifest.json").read_text()
+    inbox = tmp_path / "inbox"
+    bad = charente_filosofi(inbox / "cc_filosofi_2021_COM.csv")
+    _corrupt(bad, kind)
+
+    code = main(["run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(small_ws)])
+
+    out = capsys.readouterr()
+    message = " ".join((out.out + out.err).split())
+    assert code == 2, message
+    assert "Fichier refusé : cc_filosofi_2021_COM.csv" in message
+    for fragment in EXPECTED[kind]:
+        assert fragment in message, (fragment, message)
+    assert "l'entrepôt publié est inchangé" in message
+    assert sha256(served) == before
+    assert (small_ws / "landing" / "_manifest.json").read_text() == manifest_before
+    quarantined = list((small_ws / "quarantine").glob("*/cc_filosofi_2021_COM.csv"))
+    assert quarantined, "the refused file is kept in quarantine"
+
+
+def test_rate_error_names_the_line_of_the_file(small_ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    need_real(FILOSOFI_2021, EPCI_2024)
+    inbox = tmp_path / "inbox"
+    bad = charente_filosofi(inbox / "cc_filosofi_2021_COM.csv")
+    lines = bad.read_text(encoding="utf-8").splitlines(keepends=True)
+    angouleme = next(i for i, line in enumerate(lines) if line.startswith("16015;"))
+    lines[angouleme] = lines[angouleme].replace(";26,0;", ";140,0;", 1)
+    bad.write_text("".join(lines), encoding="utf-8")
+    assert main(["run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(small_ws)]) == 2
+    message = " ".join(capsys.readouterr().err.split())
+    assert f"lignes {angouleme + 1}" in message  # 1-based line number in the file, header = line 1
+    report = next((small_ws / "quarantine").glob("*/cc_filosofi_2021_COM.csv.rapport.html"))
+    assert "ÉCHEC" in report.read_text(encoding="utf-8")
+
+
+def test_unknown_files_are_listed_not_skipped_silently(small_ws: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    need_real(EPCI_2024)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "notes_reunion.txt").write_text("compte rendu", encoding="utf-8")
+    shutil.copy2(EPCI_2024, inbox / EPCI_2024.name)  # already landed: deduplicated by checksum
+    assert main(["run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(small_ws)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "notes_reunion.txt : fichier non reconnu" in out
+
+
+def test_unknown_departement_is_a_clear_error(small_ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    need_real(EPCI_2024)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    assert main(["run", "--departement", "1X", "--inbox", str(inbox), "--workspace", str(small_ws)]) == 1
+    assert "Code département invalide" in capsys.readouterr().err

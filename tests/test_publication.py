@@ -1,0 +1,81 @@
+"""One writer, atomic publication: readers never block a publish, a killed build never reaches readers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import EPCI_2024, FILOSOFI_2021, PACTE, charente_filosofi, need_real, sha256
+from warehouse.cli import main
+
+
+def _inbox_with_new_file(tmp_path: Path, tag: str) -> Path:
+    """A Charente extract made unique (one more trailing newline) so it is landed and rebuilt."""
+    inbox = tmp_path / f"inbox_{tag}"
+    f = charente_filosofi(inbox / "cc_filosofi_2021_COM.csv")
+    f.write_text(f.read_text(encoding="utf-8") + "\n" * (len(tag) + 1), encoding="utf-8")
+    return inbox
+
+
+def test_publish_while_a_reader_holds_the_served_file(small_ws: Path, tmp_path: Path) -> None:
+    need_real(FILOSOFI_2021, EPCI_2024)
+    served = small_ws / "serving" / "pacte.duckdb"
+    version_before = json.loads((small_ws / "serving" / "publication.json").read_text())["version"]
+    reader = duckdb.connect(str(served), read_only=True)
+    try:
+        before = reader.execute("select count(*) from marts.indicateurs_commune").fetchone()[0]
+        assert main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "a")),
+                     "--workspace", str(small_ws)]) == 0
+        # The open reader keeps its snapshot and still answers.
+        assert reader.execute("select count(*) from marts.indicateurs_commune").fetchone()[0] == before
+    finally:
+        reader.close()
+    publication = json.loads((small_ws / "serving" / "publication.json").read_text())
+    assert publication["version"] != version_before
+    with duckdb.connect(str(served), read_only=True) as fresh:
+        run_ids = {r[0] for r in fresh.execute("select run_id from marts.provenance").fetchall()}
+    assert publication["version"] in run_ids
+    # The previous version is kept beside the served one.
+    assert (small_ws / "serving" / "versions" / version_before / "pacte.duckdb").exists()
+
+
+def test_killed_build_leaves_the_served_file_intact(small_ws: Path, tmp_path: Path) -> None:
+    need_real(FILOSOFI_2021, EPCI_2024)
+    served = small_ws / "serving" / "pacte.duckdb"
+    before = sha256(served)
+    proc = subprocess.Popen([str(PACTE), "run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "kill")),
+                             "--workspace", str(small_ws)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not list((small_ws / "build").glob("*/pacte.duckdb")):
+        assert proc.poll() is None, "the run ended before its build started"
+        time.sleep(0.05)
+    assert list((small_ws / "build").glob("*/pacte.duckdb")), "build never started"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert sha256(served) == before
+    with duckdb.connect(str(served), read_only=True) as con:
+        assert con.execute("select count(*) from marts.indicateurs_epci").fetchone()[0] > 0
+    # The next run cleans the half-built copy and publishes normally (the lock died with the process).
+    assert main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "after")),
+                 "--workspace", str(small_ws)]) == 0
+    assert sha256(served) != before
+    assert len(list((small_ws / "build").iterdir())) == 0
+
+
+def test_a_second_writer_is_refused_while_the_first_runs(small_ws: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from warehouse.workspace import Workspace
+
+    ws = Workspace.at(small_ws)
+    with ws.writer_lock():
+        code = main(["run", "--departement", "16", "--inbox", str(tmp_path), "--workspace", str(small_ws)])
+    assert code == 1
+    assert "Un autre traitement écrit déjà" in capsys.readouterr().err

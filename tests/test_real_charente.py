@@ -1,0 +1,90 @@
+"""The foundation acceptance test on real INSEE files: Charente, Filosofi 2021, COG 2024."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.conftest import EPCI_2024, FILOSOFI_2021
+
+
+@pytest.fixture(scope="module")
+def served(charente_ws: Path):
+    con = duckdb.connect(str(charente_ws / "serving" / "pacte.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def test_angouleme_poverty_rate_2021(served) -> None:
+    row = served.execute(
+        "select valeur, statut, geo_millesime, libelle, code_epci from marts.indicateurs_commune "
+        "where code_commune = '16015' and indicateur_id = 'taux_pauvrete_60' and millesime = 2021").fetchall()
+    assert row == [(26.0, "ok", 2024, "Angoulême", "200071827")]
+
+
+def test_every_charente_epci_of_cog_2024_has_a_row(served) -> None:
+    compo = pd.read_excel(EPCI_2024, sheet_name="Composition_communale", skiprows=5, dtype=str)
+    expected = set(compo.loc[compo.DEP == "16", "EPCI"])
+    assert len(expected) == 9
+    got = {r[0] for r in served.execute(
+        "select code_epci from marts.indicateurs_epci where code_departement = '16' "
+        "and indicateur_id = 'taux_pauvrete_60' and millesime = 2021").fetchall()}
+    assert got == expected
+
+
+def test_secret_cells_are_null_with_statut_secret(served) -> None:
+    raw = pd.read_csv(FILOSOFI_2021, sep=";", dtype=str)
+    secret_codes = set(raw.loc[raw.CODGEO.str.startswith("16") & (raw.TP6021 == "s"), "CODGEO"])
+    assert len(secret_codes) == 334
+    rows = served.execute(
+        "select code_commune, valeur, statut from marts.indicateurs_commune "
+        "where indicateur_id = 'taux_pauvrete_60' and code_departement = '16' and statut = 'secret'").fetchall()
+    assert {r[0] for r in rows} == secret_codes
+    assert all(r[1] is None for r in rows)
+    assert served.execute("select count(*) from marts.indicateurs_commune "
+                          "where statut in ('secret', 'non_disponible') and valeur is not null").fetchone()[0] == 0
+
+
+def test_epci_estimate_is_recomputed_from_persons_not_averaged(served) -> None:
+    """Σ(taux × personnes)/Σ(personnes) over published communes, computed here independently with pandas."""
+    raw = pd.read_csv(FILOSOFI_2021, sep=";", dtype=str)
+    compo = pd.read_excel(EPCI_2024, sheet_name="Composition_communale", skiprows=5, dtype=str)
+    epci = "200071827"  # Grand Angoulême
+    communes = set(compo.loc[compo.EPCI == epci, "CODGEO"])
+    sub = raw[raw.CODGEO.isin(communes)].copy()
+    sub["pers"] = sub.NBPERSMENFISC21.astype(float)
+    published = sub[sub.TP6021 != "s"]
+    rate = (published.TP6021.str.replace(",", ".").astype(float) * published.pers).sum() / published.pers.sum()
+    covered = round(100 * published.pers.sum() / sub.pers.sum(), 1)
+    valeur, statut, part = served.execute(
+        "select valeur, statut, part_population_couverte from marts.indicateurs_epci "
+        "where code_epci = ? and indicateur_id = 'taux_pauvrete_60' and millesime = 2021", [epci]).fetchone()
+    assert statut == "estime"
+    assert valeur == pytest.approx(rate, abs=1e-4)
+    assert part == covered
+    # A plain mean of the published rates would differ: the mart must not be that.
+    assert abs(valeur - published.TP6021.str.replace(",", ".").astype(float).mean()) > 0.5
+
+
+def test_medians_are_never_estimated_from_communes(served) -> None:
+    rows = served.execute("select distinct statut, valeur is null from marts.indicateurs_epci "
+                          "where indicateur_id = 'niveau_vie_median'").fetchall()
+    assert rows == [("non_disponible", True)]
+
+
+def test_lineage_and_status(charente_ws: Path, served) -> None:
+    prov = served.execute("select source_id, fichier, millesime, geo_millesime, donnees_synthetiques "
+                          "from marts.provenance order by source_id").fetchall()
+    assert prov == [("cog_insee", "EPCI_au_01-01-2024.xlsx", None, 2024, False),
+                    ("insee_filosofi", "cc_filosofi_2021_COM.csv", 2021, None, False)]
+    lineage = served.execute("select distinct _fichier, _millesime, length(_sha256), _run_id is not null "
+                             "from raw.filosofi").fetchall()
+    assert lineage == [("cc_filosofi_2021_COM.csv", 2021, 64, True)]
+    from tests.conftest import run_cli
+
+    proc = run_cli("status", "--workspace", str(charente_ws))
+    assert proc.returncode == 0
+    assert "cc_filosofi_2021_COM.csv" in proc.stdout and "Entrepôt publié" in proc.stdout

@@ -1,0 +1,146 @@
+"""`bin/pacte`: the command line of the diagnostic warehouse (messages in French)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingestion.errors import ErreurPacte
+from warehouse import pipeline
+from warehouse.publish import current_publication
+from warehouse.workspace import DEFAULT_WORKSPACE, Workspace
+
+console = Console(stderr=False, highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_OK, EXIT_ERREUR, EXIT_VALIDATION = 0, 1, 2
+
+
+class FrenchParser(argparse.ArgumentParser):
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "utilisation :")
+
+    def format_help(self) -> str:
+        return (super().format_help().replace("usage:", "utilisation :")
+                .replace("options:", "options :").replace("positional arguments:", "commandes :"))
+
+    def error(self, message: str) -> None:  # noqa: D102 - argparse API
+        self.print_usage(sys.stderr)
+        message = (message.replace("the following arguments are required", "arguments obligatoires manquants")
+                   .replace("invalid choice", "choix invalide").replace("unrecognized arguments", "arguments inconnus")
+                   .replace("expected one argument", "une valeur est attendue"))
+        self.exit(EXIT_ERREUR, f"{self.prog} : erreur : {message}\n")
+
+
+def _parser() -> FrenchParser:
+    p = FrenchParser(prog="pacte", add_help=False,
+                     description="Entrepôt du diagnostic territorial (Pacte local des solidarités).")
+    p.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    sub = p.add_subparsers(dest="commande", metavar="COMMANDE", parser_class=FrenchParser)
+
+    run = sub.add_parser("run", add_help=False, help="ingérer, valider, construire et publier un dépôt de fichiers")
+    run.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    run.add_argument("--departement", required=True, help="code du département (ex. 16, 2A, 971)")
+    run.add_argument("--inbox", required=True, type=Path, help="dossier contenant les fichiers déposés")
+    run.add_argument("--geo-millesime", type=int, help="millésime du COG (par défaut : le plus récent chargé)")
+    run.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {DEFAULT_WORKSPACE})")
+
+    demo = sub.add_parser("demo", add_help=False, help="démonstration sur données de démonstration (warehouse/demo/)")
+    demo.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    demo.add_argument("--departement", default="16", help="département de la démonstration (par défaut : 16)")
+    demo.add_argument("--workspace", type=Path, help="espace de travail (par défaut : warehouse/demo)")
+    demo.add_argument("--sans-airflow", action="store_true", help="exécuter sans passer par le DAG Airflow")
+    demo.add_argument("--sans-superset", action="store_true", help="ne pas importer ni démarrer Superset")
+
+    status = sub.add_parser("status", add_help=False, help="version publiée, date et fichiers d'origine")
+    status.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    status.add_argument("--workspace", type=Path, help="espace de travail (par défaut : warehouse/)")
+    return p
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+def cmd_run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | None) -> dict[str, Any]:
+    def show_plan(plan: pipeline.Plan) -> None:
+        console.print(f"[bold]Exécution {plan.run_id}[/] — département {plan.departement}, dépôt {plan.inbox}")
+        for f in plan.reconnus:
+            console.print(f"  ✓ {f.path.name} : {f.format.libelle}"
+                          + (f" — millésime {f.millesime}" if f.millesime else "")
+                          + (f" — COG {f.geo_millesime}" if f.geo_millesime else ""))
+        for path in plan.inconnus:
+            console.print(f"  [yellow]? {path.name} : fichier non reconnu (ignoré)[/]")
+
+    with _progress() as bar:
+        task = bar.add_task("Validation des fichiers", total=None)
+
+        def progress(name: str, i: int, n: int) -> None:
+            bar.update(task, description=f"Validation : {name}", completed=i - 1, total=n)
+
+        publication = pipeline.run(ws, departement, inbox, geo_millesime, progress=progress, on_plan=show_plan)
+    return publication
+
+
+def _print_publication(pub: dict[str, Any]) -> None:
+    console.print(f"[green]Entrepôt publié[/] : {pub['fichier']}")
+    console.print(f"  version {pub['version']} — publiée le {pub['publie_le']} — COG {pub['geo_millesime']} — "
+                  f"départements {', '.join(pub['departements'])} — {pub['tests_dbt']} tests dbt réussis")
+    if pub.get("codes_non_rattaches"):
+        console.print(f"  [yellow]{pub['codes_non_rattaches']} code(s) commune non rattachable(s) au COG "
+                      f"{pub['geo_millesime']} (voir marts.controle_codes_non_rattaches)[/]")
+    if pub.get("donnees_synthetiques"):
+        console.print("  [yellow]Attention : l'entrepôt contient des données SYNTHÉTIQUES de démonstration.[/]")
+
+
+def cmd_status(ws: Workspace) -> int:
+    pub = current_publication(ws)
+    if pub is None:
+        console.print(f"Aucune version publiée dans {ws.root}.")
+        return EXIT_OK
+    _print_publication(pub)
+    table = Table(title="Fichiers d'origine")
+    for col in ("Fichier", "Source", "Millésime", "COG", "SHA-256", "Synthétique"):
+        table.add_column(col)
+    for f in pub["fichiers"]:
+        table.add_row(f["fichier"], f["source_id"], str(f["millesime"] or "—"), str(f["geo_millesime"] or "—"),
+                      f["sha256"][:12] + "…", "oui" if f["synthetique"] else "non")
+    console.print(table)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.commande is None:
+        _parser().print_help()
+        return EXIT_ERREUR
+    try:
+        if args.commande == "run":
+            ws = Workspace.at(args.workspace)
+            _print_publication(cmd_run(ws, args.departement, args.inbox.resolve(), args.geo_millesime))
+        elif args.commande == "status":
+            return cmd_status(Workspace.at(args.workspace))
+        elif args.commande == "demo":
+            from warehouse.demo import run_demo
+
+            return run_demo(args, console)
+    except pipeline.ValidationEchouee as exc:
+        err.print(f"[red]{exc}[/]")
+        err.print("[red]Rien n'a été chargé ni publié : l'entrepôt publié est inchangé.[/]")
+        return EXIT_VALIDATION
+    except ErreurPacte as exc:
+        err.print(f"[red]Erreur : {exc}[/]")
+        return EXIT_ERREUR
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

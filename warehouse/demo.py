@@ -1,0 +1,74 @@
+"""`bin/pacte demo`: the main job on demo inputs, in its own workspace (synthetic data never mixes with real)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+from pathlib import Path
+
+from rich.console import Console
+
+from ingestion.demo_inputs import build_demo_inbox
+from ingestion.errors import ErreurPacte
+from warehouse import pipeline
+from warehouse.airflow_local import dags_test
+from warehouse.publish import current_publication
+from warehouse.workspace import DEFAULT_WORKSPACE, REPO_ROOT, Workspace
+
+CACHE = REPO_ROOT / ".cache" / "registry"
+SUPERSET_HOME = REPO_ROOT / ".superset"
+SUPERSET_PY = REPO_ROOT / ".venvs" / "superset" / "bin" / "python"
+
+
+def demo_credentials(home: Path = SUPERSET_HOME) -> dict[str, str]:
+    """Demo-only secrets, generated once and kept out of git (`.superset/demo.env`)."""
+    path = home / "demo.env"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"SUPERSET_SECRET_KEY={secrets.token_urlsafe(42)}\n"
+                        f"PACTE_SUPERSET_ADMIN_PASSWORD={secrets.token_urlsafe(9)}\n")
+        path.chmod(0o600)
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+def start_superset(served: Path, console: Console) -> None:
+    if not SUPERSET_PY.exists():
+        raise ErreurPacte("Environnement Superset absent : lancez « make setup ».")
+    creds = demo_credentials()
+    env = {**os.environ, **creds, "PACTE_SUPERSET_HOME": str(SUPERSET_HOME)}
+    manage = [str(SUPERSET_PY), str(REPO_ROOT / "dashboards" / "manage.py")]
+    for step, args in (("initialisation", ["init"]), ("import des tableaux de bord", ["import", "--served", str(served)]),
+                       ("démarrage", ["start"])):
+        console.print(f"Superset : {step}…")
+        proc = subprocess.run(manage + args, env=env, capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            raise ErreurPacte(f"Superset ({step}) a échoué : {(proc.stdout + proc.stderr)[-1500:]}")
+    console.print("[bold green]Superset est prêt : http://127.0.0.1:8088[/]")
+    console.print(f"  identifiant : admin — mot de passe (démonstration) : {creds['PACTE_SUPERSET_ADMIN_PASSWORD']}")
+    console.print("  tableau de bord : http://127.0.0.1:8088/superset/dashboard/besoins-pauvrete-epci/")
+
+
+def run_demo(args: argparse.Namespace, console: Console) -> int:
+    ws = Workspace.at(args.workspace or DEFAULT_WORKSPACE / "demo")
+    inbox = ws.root / "inbox"
+    console.print("Préparation des données de démonstration (géographie réelle du paquet npm "
+                  "@etalab/decoupage-administratif, Filosofi SYNTHÉTIQUE au format INSEE)…")
+    build_demo_inbox(inbox, CACHE)
+    before = (current_publication(ws) or {}).get("version")
+    if args.sans_airflow:
+        pipeline.run(ws, args.departement, inbox)
+    else:
+        console.print("Exécution du DAG Airflow « pacte_diagnostic » (airflow dags test, sans ordonnanceur)…")
+        dags_test("pacte_diagnostic", {"departement": args.departement, "inbox": str(inbox),
+                                       "workspace": str(ws.root)})
+    pub = current_publication(ws)
+    if pub is None or pub["version"] == before:
+        raise ErreurPacte("Le DAG s'est terminé sans publier de nouvelle version de l'entrepôt.")
+    console.print(f"[green]Entrepôt de démonstration publié[/] : {pub['fichier']} (version {pub['version']}, "
+                  f"COG {pub['geo_millesime']}, {pub['tests_dbt']} tests dbt réussis)")
+    console.print("[yellow]Données Filosofi SYNTHÉTIQUES (démonstration) : ne pas utiliser pour un diagnostic.[/]")
+    if not args.sans_superset:
+        start_superset(ws.served_db, console)
+    return 0

@@ -1,0 +1,169 @@
+"""The main job, in steps shared by the CLI and the Airflow DAG:
+recognise → validate (GX, before landing) → land → build (dbt) → publish.
+
+A run is all-or-nothing: if any file fails validation, nothing is landed and nothing is published.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ingestion.errors import Anomalie, ErreurPacte, FichierInvalide
+from ingestion.landing import new_run_id, sha256_of
+from ingestion.registry import FichierReconnu, scan_inbox
+from warehouse.build import build
+from warehouse.publish import publish
+from warehouse.workspace import Workspace
+
+SYNTHETIC_MARKER = ".synthetique.json"  # written by the demo generator next to synthetic files
+Progress = Callable[[str, int, int], None]
+
+
+class ValidationEchouee(ErreurPacte):
+    """One or more files were refused: exit code 2."""
+
+    def __init__(self, erreurs: list[FichierInvalide]):
+        self.erreurs = erreurs
+        super().__init__("\n".join(e.message() for e in erreurs))
+
+
+@dataclass
+class Plan:
+    run_id: str
+    departement: str
+    inbox: Path
+    reconnus: list[FichierReconnu]
+    inconnus: list[Path]
+    deja_charges: list[str] = field(default_factory=list)
+
+
+def _synthetic_names(inbox: Path) -> set[str]:
+    marker = inbox / SYNTHETIC_MARKER
+    return set(json.loads(marker.read_text())["fichiers"]) if marker.exists() else set()
+
+
+def recognise(ws: Workspace, departement: str, inbox: Path, run_id: str | None = None) -> Plan:
+    if not inbox.is_dir():
+        raise ErreurPacte(f"Dossier de dépôt introuvable : {inbox}")
+    if not (len(departement) in (2, 3) and (departement.isdigit() or departement in ("2A", "2B"))):
+        raise ErreurPacte(f"Code département invalide : « {departement} » (exemples : 16, 2A, 971)")
+    known, unknown = scan_inbox(inbox)
+    return Plan(run_id=run_id or new_run_id(), departement=departement, inbox=inbox, reconnus=known,
+                inconnus=unknown)
+
+
+def validate_and_stage(ws: Workspace, plan: Plan, progress: Progress | None = None) -> dict[str, dict[str, Any]]:
+    """Read and validate every recognised file; stage the good ones. Refused files go to quarantine."""
+    from expectations.runner import validate, write_report
+
+    staging = ws.staging_dir(plan.run_id)
+    synthetic = _synthetic_names(plan.inbox)
+    entries: dict[str, dict[str, Any]] = {}
+    errors: list[FichierInvalide] = []
+    for i, fichier in enumerate(plan.reconnus, start=1):
+        if progress:
+            progress(fichier.path.name, i, len(plan.reconnus))
+        sha = sha256_of(fichier.path)
+        if ws.landing.already_landed(sha) or sha in entries:
+            plan.deja_charges.append(fichier.path.name)
+            continue
+        try:
+            lecture = fichier.format.load_reader()(fichier)
+            resultat = validate(fichier.format.suite, lecture)
+            if not resultat.succes:
+                report = ws.quarantine_dir(plan.run_id) / f"{fichier.path.name}.rapport.html"
+                write_report(report, fichier.path.name, fichier.format.suite, resultat)
+                raise FichierInvalide(fichier.path.name, resultat.anomalies, rapport=str(report))
+            entries[sha] = ws.landing.stage(staging, fichier, lecture, sha, plan.run_id,
+                                            synthetique=fichier.path.name in synthetic)
+        except FichierInvalide as exc:
+            _quarantine(ws, plan.run_id, fichier.path, exc)
+            errors.append(exc)
+    if errors:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ValidationEchouee(errors)
+    return entries
+
+
+def _quarantine(ws: Workspace, run_id: str, path: Path, exc: FichierInvalide) -> None:
+    target = ws.quarantine_dir(run_id)
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(path, target / path.name)
+    if not exc.rapport:
+        report = target / f"{path.name}.rapport.txt"
+        report.write_text(exc.message() + "\n", encoding="utf-8")
+        exc.rapport = str(report)
+
+
+def land(ws: Workspace, plan: Plan, entries: dict[str, dict[str, Any]]) -> None:
+    ws.landing.commit(ws.staging_dir(plan.run_id), entries)
+
+
+def choose_geo_millesime(ws: Workspace, requested: int | None) -> int:
+    loaded = sorted({e["geo_millesime"] for e in ws.landing.manifest().values()
+                     if e["source_id"] in ("cog_insee", "decoupage_administratif") and e.get("geo_millesime")})
+    if not loaded:
+        raise ErreurPacte("Aucun référentiel géographique chargé : déposez « EPCI_au_01-01-AAAA.xlsx » (INSEE) "
+                          "ou les fichiers communes/epci.json du découpage administratif (Etalab).")
+    if requested is None:
+        return loaded[-1]
+    if requested not in loaded:
+        raise ErreurPacte(f"Millésime géographique {requested} non chargé (disponibles : "
+                          f"{', '.join(map(str, loaded))}).")
+    return requested
+
+
+def check_departement(ws: Workspace, departement: str, geo_millesime: int) -> None:
+    files = ws.landing.files_for("geo_communes")
+    listing = ", ".join(f"'{f}'" for f in files)
+    n = duckdb.sql(f"SELECT count(*) FROM read_parquet([{listing}]) WHERE code_departement = ? "
+                   f"AND geo_millesime = ?", params=[departement, geo_millesime]).fetchone()[0]
+    if n == 0:
+        raise ErreurPacte(f"Le département {departement} n'a aucune commune dans le COG {geo_millesime} chargé.")
+
+
+def build_step(ws: Workspace, plan: Plan, geo_millesime: int | None) -> dict[str, Any]:
+    """Build the warehouse off to the side (dbt); returns what the publish step needs."""
+    geo = choose_geo_millesime(ws, geo_millesime)
+    check_departement(ws, plan.departement, geo)
+    departements = sorted(set(ws.departements()) | {plan.departement})
+    result = build(ws, plan.run_id, departements, geo)
+    return {"build": str(result.path), "geo_millesime": geo, "departements": departements,
+            "codes_non_rattaches": result.codes_non_rattaches, "tests_dbt": result.nb_tests}
+
+
+def publish_step(ws: Workspace, plan: Plan, built: dict[str, Any]) -> dict[str, Any]:
+    manifest = ws.landing.manifest()
+    details = {
+        "departements": built["departements"], "geo_millesime": built["geo_millesime"],
+        "donnees_synthetiques": any(e.get("synthetique") for e in manifest.values()),
+        "codes_non_rattaches": built["codes_non_rattaches"], "tests_dbt": built["tests_dbt"],
+        "fichiers": [{"fichier": e["fichier"], "source_id": e["source_id"], "millesime": e["millesime"],
+                      "geo_millesime": e["geo_millesime"], "sha256": sha, "synthetique": e.get("synthetique", False)}
+                     for sha, e in sorted(manifest.items(), key=lambda kv: kv[1]["charge_le"])],
+    }
+    publication = publish(ws, Path(built["build"]), plan.run_id, details)
+    ws.add_departement(plan.departement)
+    return publication
+
+
+def run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | None = None,
+        progress: Progress | None = None, on_plan: Callable[[Plan], None] | None = None) -> dict[str, Any]:
+    with ws.writer_lock():
+        plan = recognise(ws, departement, inbox)
+        if on_plan:
+            on_plan(plan)
+        entries = validate_and_stage(ws, plan, progress)
+        land(ws, plan, entries)
+        return publish_step(ws, plan, build_step(ws, plan, geo_millesime))
+
+
+def anomalies_text(errors: list[Anomalie]) -> str:
+    return "\n".join(a.decrire() for a in errors)

@@ -1,0 +1,85 @@
+"""Workspace layout (default `warehouse/`, demo `warehouse/demo/`) and the single-writer lock."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingestion.errors import ErreurPacte
+from ingestion.landing import Landing
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_WORKSPACE = REPO_ROOT / "warehouse"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @classmethod
+    def at(cls, root: Path | str | None) -> Workspace:
+        ws = cls(Path(root).resolve() if root else DEFAULT_WORKSPACE)
+        for sub in ("landing", "quarantine", "build", "serving/versions", "state", "staging"):
+            (ws.root / sub).mkdir(parents=True, exist_ok=True)
+        return ws
+
+    @property
+    def landing(self) -> Landing:
+        return Landing(self.root / "landing")
+
+    @property
+    def served_db(self) -> Path:
+        return self.root / "serving" / "pacte.duckdb"
+
+    @property
+    def publication_path(self) -> Path:
+        return self.root / "serving" / "publication.json"
+
+    def staging_dir(self, run_id: str) -> Path:
+        return self.root / "staging" / run_id
+
+    def build_db(self, run_id: str) -> Path:
+        # The file must be named like the served one: dbt-duckdb qualifies views with the catalog
+        # name, which DuckDB derives from the file name.
+        return self.root / "build" / run_id / "pacte.duckdb"
+
+    def quarantine_dir(self, run_id: str) -> Path:
+        return self.root / "quarantine" / run_id
+
+    # --- state shared between runs -------------------------------------------------------------
+    def departements(self) -> list[str]:
+        path = self.root / "state" / "departements.json"
+        return json.loads(path.read_text()) if path.exists() else []
+
+    def add_departement(self, code: str) -> list[str]:
+        deps = sorted(set(self.departements()) | {code})
+        path = self.root / "state" / "departements.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(deps))
+        os.replace(tmp, path)
+        return deps
+
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Only one process writes a workspace (landing, build, publish) at a time."""
+        path = self.root / ".ecriture.lock"
+        with path.open("a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                raise ErreurPacte(f"Un autre traitement écrit déjà dans l'espace de travail {self.root} "
+                                  f"(processus {fh.read().strip() or 'inconnu'}). Réessayez quand il sera terminé.") from None
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
