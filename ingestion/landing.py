@@ -14,23 +14,8 @@ from typing import Any
 import pandas as pd
 
 from ingestion.readers.common import Lecture
-from ingestion.registry import FichierReconnu
+from ingestion.registry import FichierReconnu, landing_schemas
 
-# Landing entities and their column types: the builder creates empty raw tables from this
-# when a source has not been landed yet, so dbt always sees every source.
-LANDING_SCHEMAS: dict[str, dict[str, str]] = {
-    "geo_communes": {"geo_millesime": "INTEGER", "code_commune": "VARCHAR", "libelle": "VARCHAR",
-                     "code_departement": "VARCHAR", "code_region": "VARCHAR", "type_commune": "VARCHAR",
-                     "population": "BIGINT"},
-    "geo_epci": {"geo_millesime": "INTEGER", "code_epci": "VARCHAR", "libelle": "VARCHAR", "nature": "VARCHAR",
-                 "nb_communes": "BIGINT"},
-    "geo_appartenance": {"geo_millesime": "INTEGER", "code_commune": "VARCHAR", "code_epci": "VARCHAR"},
-    "geo_departements": {"geo_millesime": "INTEGER", "code_departement": "VARCHAR", "libelle": "VARCHAR",
-                         "code_region": "VARCHAR"},
-    "geo_passage": {"geo_millesime": "INTEGER", "code_ancien": "VARCHAR", "code_actuel": "VARCHAR"},
-    "filosofi": {"niveau": "VARCHAR", "code_geo": "VARCHAR", "libelle_geo": "VARCHAR", "millesime": "INTEGER",
-                 "variable": "VARCHAR", "valeur": "DOUBLE", "statut": "VARCHAR", "ligne": "BIGINT"},
-}
 LINEAGE_SCHEMA = {"_source_id": "VARCHAR", "_format_id": "VARCHAR", "_fichier": "VARCHAR", "_sha256": "VARCHAR",
                   "_millesime": "INTEGER", "_geo_millesime": "INTEGER", "_run_id": "VARCHAR",
                   "_charge_le": "TIMESTAMP", "_synthetique": "BOOLEAN"}
@@ -74,7 +59,7 @@ class Landing:
             "synthetique": synthetique, "tables": {},
         }
         for entity, frame in lecture.tables.items():
-            expected = LANDING_SCHEMAS[entity]
+            expected = landing_schemas()[entity]
             out = frame.reindex(columns=list(expected)).copy()
             out["_source_id"] = fichier.source_id
             out["_format_id"] = fichier.format.id

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-REGISTRY_PATH = Path(__file__).with_name("sources.yml")
+REGISTRY_DIR = Path(__file__).with_name("sources")  # one YAML fragment per source
 NIVEAUX = {"com": "commune", "epci": "epci", "dep": "departement", "reg": "region",
            "metro": "france", "metropole": "france"}
 
@@ -42,6 +42,9 @@ class Source:
     niveaux: list[str]
     calendrier: dict[str, str]
     secret: str
+    url: str | None = None
+    demo: str | None = None
+    tables: dict[str, dict[str, str]] = field(default_factory=dict)
     formats: list[Format] = field(default_factory=list)
 
 
@@ -59,19 +62,34 @@ class FichierReconnu:
 
 
 @cache
-def load_registry(path: Path = REGISTRY_PATH) -> dict[str, Source]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+def load_registry(directory: Path = REGISTRY_DIR) -> dict[str, Source]:
     sources: dict[str, Source] = {}
-    for sid, spec in raw["sources"].items():
+    for path in sorted(directory.glob("*.yml")):
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        sid = spec["id"]
+        if sid != path.stem:
+            raise ValueError(f"{path}: id {sid!r} must match the file name")
         formats = [
             Format(id=f["id"], source_id=sid, libelle=f["libelle"], reader=f["reader"], suite=f["suite"],
                    nom=re.compile(f["nom"], re.IGNORECASE), entete=f.get("entete", {}))
-            for f in spec["formats"]
+            for f in spec.get("formats", [])
         ]
         sources[sid] = Source(id=sid, libelle=spec["libelle"], producteur=spec["producteur"],
                               niveaux=spec["niveaux"], calendrier=spec["calendrier"], secret=spec["secret"],
+                              url=spec.get("url"), demo=spec.get("demo"), tables=spec.get("tables", {}),
                               formats=formats)
     return sources
+
+
+def landing_schemas() -> dict[str, dict[str, str]]:
+    """Every landing table declared by a source, name → {column: DuckDB type}."""
+    tables: dict[str, dict[str, str]] = {}
+    for source in load_registry().values():
+        for name, columns in source.tables.items():
+            if name in tables and tables[name] != columns:
+                raise ValueError(f"landing table {name} declared twice with different columns")
+            tables[name] = columns
+    return tables
 
 
 def all_formats() -> list[Format]:

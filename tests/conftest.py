@@ -70,3 +70,13 @@ def small_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     proc = run_cli("run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(root / "ws"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return root / "ws"
+
+
+@pytest.fixture(scope="session")
+def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The main job of `make demo` (through `airflow dags test`), without Superset, in a temporary workspace."""
+    ws = tmp_path_factory.mktemp("demo") / "ws"
+    proc = run_cli("demo", "--workspace", str(ws), "--sans-superset", timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "SYNTHÉTIQUES" in proc.stdout
+    return ws

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO
 from warehouse.airflow_local import airflow_env
 
 pytestmark = pytest.mark.airflow
@@ -34,11 +34,8 @@ def test_dag_imports_without_errors_and_quickly() -> None:
     assert info["catchup"] is False
 
 
-def test_demo_runs_through_airflow_and_publishes(tmp_path: Path) -> None:
-    ws = tmp_path / "demo"
-    proc = run_cli("demo", "--workspace", str(ws), "--sans-superset", timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "SYNTHÉTIQUES" in proc.stdout
+def test_demo_runs_through_airflow_and_publishes(demo_ws: Path) -> None:
+    ws = demo_ws
     publication = json.loads((ws / "serving" / "publication.json").read_text())
     assert publication["donnees_synthetiques"] is True
     assert publication["geo_millesime"] == 2026  # newest COG loaded by default

@@ -27,7 +27,8 @@ def _corrupt(path: Path, kind: str) -> None:
     elif kind == "code_duplique":
         path.write_text("".join(lines + [lines[1]]), encoding="utf-8")
     elif kind == "latin1":
-        path.write_bytes(text.encode("utf-8") + "16015;Angoulême;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1\n".encode("latin-1"))
+        extra = "16015;Angoulême" + ";1" * 26 + "\n"
+        path.write_bytes(text.encode("utf-8") + extra.encode("latin-1"))
     elif kind == "vide":
         path.write_bytes(b"")
     elif kind == "tronque":

@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 
 from ingestion.errors import ErreurPacte
-from ingestion.landing import LANDING_SCHEMAS, LINEAGE_SCHEMA
+from ingestion.landing import LINEAGE_SCHEMA
+from ingestion.registry import landing_schemas
 from warehouse.workspace import REPO_ROOT, Workspace
 
 DBT_PROJECT = REPO_ROOT / "dbt_project"
@@ -30,7 +31,7 @@ def load_raw(ws: Workspace, path: Path) -> None:
     """Create schema `raw` with one table per landing entity (empty when nothing was landed)."""
     with duckdb.connect(str(path)) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-        for entity, columns in LANDING_SCHEMAS.items():
+        for entity, columns in landing_schemas().items():
             files = ws.landing.files_for(entity)
             if files:
                 listing = ", ".join(f"'{f}'" for f in files)

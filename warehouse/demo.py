@@ -55,7 +55,7 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
     inbox = ws.root / "inbox"
     console.print("Préparation des données de démonstration (géographie réelle du paquet npm "
                   "@etalab/decoupage-administratif, Filosofi SYNTHÉTIQUE au format INSEE)…")
-    build_demo_inbox(inbox, CACHE)
+    build_demo_inbox(inbox, CACHE, args.departement)
     before = (current_publication(ws) or {}).get("version")
     if args.sans_airflow:
         pipeline.run(ws, args.departement, inbox)

@@ -22,7 +22,7 @@ publies as (
     select v.niveau,
            case when v.niveau = 'france' then 'FR' else v.code_geo end as code_territoire,
            v.millesime, m.indicateur_id, v.valeur, v.statut, v.donnees_synthetiques
-    from {{ ref('stg_filosofi__valeurs') }} as v
+    from {{ ref('stg_insee_filosofi__valeurs') }} as v
     join {{ ref('map_filosofi__indicateurs') }} as m using (variable)
     where v.niveau in ('epci', 'departement', 'france')
 ),

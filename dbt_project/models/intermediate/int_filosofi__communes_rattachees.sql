@@ -2,7 +2,7 @@
 -- table for communes that merged since). Unmapped codes stay here with a null code_commune and are
 -- reported by marts.controle_codes_non_rattaches; PLM arrondissements are set aside (the commune row exists).
 with valeurs as (
-    select * from {{ ref('stg_filosofi__valeurs') }} where niveau = 'commune'
+    select * from {{ ref('stg_insee_filosofi__valeurs') }} where niveau = 'commune'
 ),
 geo as (select code_commune from {{ ref('int_geo__communes_epci') }}),
 passage as (

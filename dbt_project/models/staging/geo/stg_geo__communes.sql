@@ -8,7 +8,7 @@ select
     type_commune,
     population,
     _source_id as source_id
-from {{ source('raw', 'geo_communes') }}
+from {{ source('geo', 'geo_communes') }}
 qualify row_number() over (
     partition by geo_millesime, code_commune
     order by case _source_id when 'cog_insee' then 1 else 2 end, _charge_le desc

@@ -4,7 +4,7 @@ select
     libelle,
     nature,
     nb_communes
-from {{ source('raw', 'geo_epci') }}
+from {{ source('geo', 'geo_epci') }}
 where code_epci <> 'ZZZZZZZZZ'  -- INSEE pseudo-EPCI of communes without one
 qualify row_number() over (
     partition by geo_millesime, code_epci

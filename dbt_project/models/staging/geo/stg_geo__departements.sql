@@ -1,3 +1,3 @@
 select geo_millesime, code_departement, libelle, code_region
-from {{ source('raw', 'geo_departements') }}
+from {{ source('geo', 'geo_departements') }}
 qualify row_number() over (partition by geo_millesime, code_departement order by _charge_le desc) = 1

@@ -9,7 +9,7 @@ select
     statut,
     _fichier as fichier,
     _synthetique as donnees_synthetiques
-from {{ source('raw', 'filosofi') }}
+from {{ source('insee_filosofi', 'filosofi') }}
 qualify row_number() over (
     partition by niveau, code_geo, millesime, variable order by _charge_le desc, _sha256
 ) = 1

@@ -1,0 +1,646 @@
+"""Run the Pacte Superset: init, import, start, stop, status, export.
+
+Run it with the Superset venv (Superset cannot share the pipeline venv)::
+
+    export SUPERSET_SECRET_KEY="$(openssl rand -base64 42)"
+    export PACTE_SUPERSET_ADMIN_PASSWORD=...
+    .venvs/superset/bin/python dashboards/manage.py init
+    .venvs/superset/bin/python dashboards/manage.py import --served "$PWD/serving/pacte.duckdb"
+    .venvs/superset/bin/python dashboards/manage.py start --port 8088
+    .venvs/superset/bin/python dashboards/manage.py stop
+
+To change the dashboard: edit it in the UI of a local Superset, then
+``manage.py export`` rewrites dashboards/bundle (stable file names, the served
+path put back to the placeholder, instance ids stripped from query_context and
+native-filter scopes); review the YAML diff.
+
+The script sets SUPERSET_CONFIG_PATH, FLASK_APP, SUPERSET_HOME and
+PACTE_SUPERSET_HOME (default: <repo>/.superset) itself.
+
+`import` does not call `superset import-dashboards`: that command hard-codes
+overwrite=False for databases, datasets and charts, so a new served path or
+an edited chart YAML would be silently ignored on re-import. It runs
+Superset's ImportAssetsCommand instead (the code behind
+POST /api/v1/assets/import/), which overwrites every object by uuid, then
+checks in the metadata DB that the connection is still read-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+import urllib.error
+import urllib.request
+import warnings
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DASHBOARDS_DIR = REPO / "dashboards"
+BUNDLE_DIR = DASHBOARDS_DIR / "bundle"
+CONFIG_PATH = DASHBOARDS_DIR / "superset_config.py"
+PLACEHOLDER = "__PACTE_SERVED_DB__"
+PLACEHOLDER_URI = f"duckdb:///{PLACEHOLDER}"
+BUNDLE_ROOT_NAME = "pacte_bundle"
+ADMIN_USERNAME = "admin"
+DEFAULT_PORT = 8088
+HEALTH_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 20.0
+# Characters that would break the SQLAlchemy URL or the YAML scalar.
+UNSAFE_PATH_CHARS = re.compile(r"[?#%\s\"'\\]")
+
+
+class ManageError(Exception):
+    """An error whose message (in French) is shown to the user as is."""
+
+
+# --------------------------------------------------------------------------- env
+
+
+def superset_home() -> Path:
+    home = os.environ.get("PACTE_SUPERSET_HOME") or str(REPO / ".superset")
+    return Path(home).expanduser().resolve()
+
+
+def superset_env() -> dict[str, str]:
+    home = superset_home()
+    env = dict(os.environ)
+    env.update(
+        {
+            "SUPERSET_CONFIG_PATH": str(CONFIG_PATH),
+            "FLASK_APP": "superset",
+            "SUPERSET_HOME": str(home),
+            "PACTE_SUPERSET_HOME": str(home),
+            "SUPERSET_LOAD_EXAMPLES": "no",
+            "SCARF_ANALYTICS": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.pop("FLASK_DEBUG", None)
+    return env
+
+
+def apply_env() -> None:
+    """Set the Superset environment in this process (before importing superset)."""
+    os.environ.update(superset_env())
+    os.environ.pop("FLASK_DEBUG", None)
+    superset_home().mkdir(parents=True, exist_ok=True)
+
+
+def require_env(name: str, hint: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ManageError(f"La variable d'environnement {name} est requise. {hint}")
+    return value
+
+
+def require_secret_key() -> None:
+    require_env(
+        "SUPERSET_SECRET_KEY",
+        'Exemple : export SUPERSET_SECRET_KEY="$(openssl rand -base64 42)"',
+    )
+
+
+def superset_bin() -> Path:
+    for candidate in (Path(sys.executable).parent / "superset", REPO / ".venvs/superset/bin/superset"):
+        if candidate.exists():
+            return candidate
+    raise ManageError("Commande « superset » introuvable : lancez ce script avec .venvs/superset/bin/python.")
+
+
+def log_path() -> Path:
+    return superset_home() / "manage.log"
+
+
+def run_superset(args: list[str], label: str) -> None:
+    """Run a `superset` CLI command; its output goes to manage.log."""
+    started = time.monotonic()
+    print(f"→ {label}…", flush=True)
+    log = log_path()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        out.write(f"\n===== superset {' '.join(args)} =====\n".encode())
+        out.flush()
+        proc = subprocess.run(
+            [str(superset_bin()), *args],
+            env=superset_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    if proc.returncode != 0:
+        raise ManageError(
+            f"Échec de « superset {' '.join(args)} » (code {proc.returncode}).\nDernières lignes de {log} :\n{tail(log)}"
+        )
+    print(f"  ok ({time.monotonic() - started:.1f} s)", flush=True)
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        content = path.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return "(journal absent)"
+    return "\n".join(content[-lines:])
+
+
+@contextlib.contextmanager
+def superset_app_context() -> Iterator[Any]:
+    """Create the Superset app in this process and push an app context."""
+    apply_env()
+    try:
+        from superset.app import create_app  # after apply_env()
+
+        app = create_app()
+    except Exception as exc:  # e.g. superset_config.py refusing a default SECRET_KEY
+        raise ManageError(f"Superset n'a pas pu démarrer : {exc}") from exc
+    with app.app_context():
+        yield app
+
+
+# --------------------------------------------------------------------------- init
+
+
+def ensure_admin(password: str) -> None:
+    with superset_app_context():
+        from superset import db, security_manager
+
+        role = security_manager.find_role("Admin")
+        if role is None:
+            raise ManageError("Le rôle « Admin » n'existe pas : « superset init » a-t-il échoué ?")
+        user = security_manager.find_user(username=ADMIN_USERNAME)
+        if user is None:
+            created = security_manager.add_user(ADMIN_USERNAME, "Admin", "Pacte", "admin@pacte.invalid", role, password=password)
+            if not created:
+                raise ManageError("Impossible de créer l'utilisateur admin (voir le journal Superset).")
+            print("  utilisateur « admin » créé", flush=True)
+        else:
+            security_manager.reset_password(user.id, password)
+            if role not in user.roles:
+                user.roles.append(role)
+            db.session.commit()
+            print("  utilisateur « admin » existant : mot de passe et rôle mis à jour", flush=True)
+
+
+def cmd_init(_: argparse.Namespace) -> int:
+    require_secret_key()
+    password = require_env("PACTE_SUPERSET_ADMIN_PASSWORD", "Elle fixe le mot de passe du compte « admin » de Superset.")
+    started = time.monotonic()
+    apply_env()
+    print(f"Initialisation de Superset dans {superset_home()}", flush=True)
+    run_superset(["db", "upgrade"], "migration de la base de métadonnées (superset db upgrade)")
+    run_superset(["init"], "rôles et permissions (superset init)")
+    print("→ compte administrateur…", flush=True)
+    ensure_admin(password)
+    print(f"Initialisation terminée en {time.monotonic() - started:.0f} s.", flush=True)
+    return 0
+
+
+# --------------------------------------------------------------------------- import
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise ManageError(f"Fichier YAML invalide : {path}")
+    return data
+
+
+def bundle_objects(bundle: Path) -> dict[str, list[dict[str, Any]]]:
+    """The bundle's YAML objects, by kind (databases, datasets, charts, dashboards)."""
+    objects: dict[str, list[dict[str, Any]]] = {}
+    for kind in ("databases", "datasets", "charts", "dashboards"):
+        objects[kind] = [load_yaml(p) for p in sorted((bundle / kind).rglob("*.yaml"))]
+    if not objects["databases"] or not objects["dashboards"]:
+        raise ManageError(f"Bundle incomplet dans {bundle} (base ou tableau de bord manquant).")
+    return objects
+
+
+def check_served_path(served: Path) -> Path:
+    served = served.expanduser()
+    if not served.is_absolute():
+        served = served.resolve()
+        print(f"  chemin relatif converti en chemin absolu : {served}", flush=True)
+    if UNSAFE_PATH_CHARS.search(str(served)):
+        raise ManageError(f"Chemin du fichier servi non supporté (espace, ?, #, %, guillemet ou antislash) : {served}")
+    if not served.exists():
+        print(
+            f"  attention : {served} n'existe pas encore ; les graphiques seront en erreur "
+            "tant que le pipeline ne l'a pas publié.",
+            flush=True,
+        )
+    return served
+
+
+def build_bundle_zip(served: Path, workdir: Path) -> Path:
+    """Copy the bundle, put the served path in place of the placeholder, zip it."""
+    root = workdir / BUNDLE_ROOT_NAME
+    shutil.copytree(BUNDLE_DIR, root)
+    replaced = 0
+    for path in root.rglob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        if PLACEHOLDER in text:
+            path.write_text(text.replace(PLACEHOLDER, str(served)), encoding="utf-8")
+            replaced += 1
+    if replaced == 0:
+        raise ManageError(f"Le bundle ne contient pas le repère {PLACEHOLDER} attendu dans la base.")
+    expected_uri = f"duckdb:///{served}"
+    for database in bundle_objects(root)["databases"]:
+        if not connection_read_only(json.dumps(database.get("extra") or {})) or database.get("allow_dml"):
+            raise ManageError(
+                f"Le bundle déclare la connexion « {database.get('database_name')} » sans "
+                "engine_params.connect_args.read_only: true (ou avec allow_dml) : import refusé."
+            )
+        if database.get("sqlalchemy_uri") != expected_uri:
+            raise ManageError(
+                f"URI inattendue après remplacement : {database.get('sqlalchemy_uri')!r} (attendu {expected_uri!r})."
+            )
+    zip_path = workdir / f"{BUNDLE_ROOT_NAME}.zip"
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(workdir).as_posix())
+    return zip_path
+
+
+def connection_read_only(extra_json: str | None) -> bool:
+    try:
+        extra = json.loads(extra_json or "{}")
+    except json.JSONDecodeError:
+        return False
+    return extra.get("engine_params", {}).get("connect_args", {}).get("read_only") is True
+
+
+def import_and_verify(zip_path: Path, served: Path, objects: dict[str, list[dict[str, Any]]]) -> None:
+    with superset_app_context():
+        from sqlalchemy import text
+        from sqlalchemy.exc import SAWarning
+        from superset import db, security_manager
+        from superset.commands.importers.v1.assets import ImportAssetsCommand
+        from superset.commands.importers.v1.utils import get_contents_from_bundle
+        from superset.models.core import Database
+        from superset.models.dashboard import Dashboard
+        from superset.models.slice import Slice
+        from superset.utils.core import override_user
+
+        # Superset's own importer triggers harmless SQLAlchemy flush warnings.
+        warnings.simplefilter("ignore", SAWarning)
+        admin = security_manager.find_user(username=ADMIN_USERNAME)
+        if admin is None:
+            raise ManageError("Utilisateur « admin » absent : lancez d'abord « manage.py init ».")
+        with zipfile.ZipFile(zip_path) as bundle:
+            contents = get_contents_from_bundle(bundle)
+        print(f"→ import de {len(contents) - 1} objets (ImportAssetsCommand, écrasement par uuid)…", flush=True)
+        with override_user(admin):
+            try:
+                ImportAssetsCommand(contents).run()
+            except Exception as exc:  # the command wraps everything in ImportFailedError
+                details = getattr(exc, "normalized_messages", lambda: None)()
+                raise ManageError(f"Échec de l'import du bundle : {exc} {details or ''}".strip()) from exc
+
+        # Verify from a fresh read of the metadata DB.
+        db.session.expire_all()
+        print("→ vérification dans la base de métadonnées…", flush=True)
+        for expected in objects["databases"]:
+            database = db.session.query(Database).filter_by(uuid=expected["uuid"]).one_or_none()
+            if database is None:
+                raise ManageError(f"Base « {expected['database_name']} » absente après l'import.")
+            if not connection_read_only(database.extra):
+                raise ManageError(
+                    f"La connexion « {database.database_name} » n'est PAS en lecture seule après "
+                    f"l'import (extra = {database.extra}). Import refusé."
+                )
+            if database.allow_dml:
+                raise ManageError(f"La connexion « {database.database_name} » autorise le DML : refusé.")
+            if database.sqlalchemy_uri != f"duckdb:///{served}":
+                raise ManageError(f"URI inattendue pour « {database.database_name} » : {database.sqlalchemy_uri}")
+            print(f"  base « {database.database_name} » : lecture seule, DML interdit, {served}", flush=True)
+            if served.exists():
+                with database.get_sqla_engine() as engine, engine.connect() as conn:
+                    mode = conn.execute(text("SELECT current_setting('access_mode')")).scalar()
+                    n_rows = conn.execute(text("SELECT count(*) FROM marts.indicateurs_epci")).scalar()
+                if str(mode).lower() != "read_only":
+                    raise ManageError(f"DuckDB est ouvert en mode « {mode} » au lieu de read_only.")
+                print(f"  connexion testée : access_mode={mode}, marts.indicateurs_epci = {n_rows} lignes", flush=True)
+        for expected in objects["charts"]:
+            if db.session.query(Slice).filter_by(uuid=expected["uuid"]).one_or_none() is None:
+                raise ManageError(f"Graphique « {expected['slice_name']} » absent après l'import.")
+        for expected in objects["dashboards"]:
+            dashboard = db.session.query(Dashboard).filter_by(uuid=expected["uuid"]).one_or_none()
+            if dashboard is None:
+                raise ManageError(f"Tableau de bord « {expected['dashboard_title']} » absent après l'import.")
+            print(
+                f"  tableau de bord « {dashboard.dashboard_title} » (/superset/dashboard/{dashboard.slug}/) : "
+                f"{len(dashboard.slices)} graphiques",
+                flush=True,
+            )
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    require_secret_key()
+    started = time.monotonic()
+    served = check_served_path(Path(args.served))
+    objects = bundle_objects(BUNDLE_DIR)
+    with tempfile.TemporaryDirectory(prefix="pacte_bundle_") as tmp:
+        zip_path = build_bundle_zip(served, Path(tmp))
+        import_and_verify(zip_path, served, objects)
+    print(f"Import terminé en {time.monotonic() - started:.0f} s.", flush=True)
+    return 0
+
+
+# --------------------------------------------------------------------------- export
+
+
+def slugify(value: str) -> str:
+    ascii_value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_value.lower()).strip("_") or "objet"
+
+
+def normalize_query_context(raw: str | None) -> str | None:
+    """Drop instance-specific ids (slice_id, url_params) from a saved query_context."""
+    if not raw:
+        return raw
+    query_context = json.loads(raw)
+    form_data = query_context.get("form_data", {})
+    for key in ("slice_id", "url_params", "dashboardId"):
+        form_data.pop(key, None)
+    for query in query_context.get("queries", []):
+        query.pop("url_params", None)
+    return json.dumps(query_context, ensure_ascii=False, sort_keys=True)
+
+
+def normalize_dashboard_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Drop `chartsInScope`: it holds chart ids that the importer does not remap.
+
+    Without it, the frontend derives the scope from `scope.excluded`, which the
+    importer does remap through the CHART nodes of the position.
+    """
+    for native_filter in metadata.get("native_filter_configuration", []):
+        native_filter.pop("chartsInScope", None)
+        native_filter.pop("tabsInScope", None)
+    metadata.get("global_chart_configuration", {}).pop("chartsInScope", None)
+    for chart_config in metadata.get("chart_configuration", {}).values():
+        chart_config.get("crossFilters", {}).pop("chartsInScope", None)
+    return metadata
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export the bundle's dashboards from the metadata DB back to YAML (for maintainers)."""
+    import yaml
+
+    require_secret_key()
+    out = Path(args.out).resolve()
+    dashboard_uuids = [d["uuid"] for d in bundle_objects(BUNDLE_DIR)["dashboards"]] if not args.all else []
+    with superset_app_context():
+        from superset import security_manager
+        from superset.commands.dashboard.export import ExportDashboardsCommand
+        from superset.extensions import db
+        from superset.models.dashboard import Dashboard
+        from superset.utils.core import override_user
+
+        query = db.session.query(Dashboard)
+        if dashboard_uuids:
+            query = query.filter(Dashboard.uuid.in_(dashboard_uuids))
+        ids = [d.id for d in query.all()]
+        if not ids:
+            raise ManageError("Aucun tableau de bord à exporter.")
+        with override_user(security_manager.find_user(username=ADMIN_USERNAME)):
+            files = {name: content() for name, content in ExportDashboardsCommand(ids).run()}
+    if out.exists():
+        if any(out.iterdir()) and not (out / "metadata.yaml").exists():
+            raise ManageError(f"{out} n'est pas un bundle (pas de metadata.yaml) : refus de l'écraser.")
+        shutil.rmtree(out)
+    for name, content in files.items():
+        data = yaml.safe_load(content)
+        if name == "metadata.yaml":
+            data = {"version": data["version"], "type": "assets", "timestamp": "2024-01-01T00:00:00+00:00"}
+        elif name.startswith("databases/"):
+            data["sqlalchemy_uri"] = PLACEHOLDER_URI
+            name = f"databases/{slugify(data['database_name'])}.yaml"
+        elif name.startswith("datasets/"):
+            data["metrics"] = sorted(data.get("metrics", []), key=lambda m: m["metric_name"])
+            name = f"datasets/{Path(name).parent.name}/{slugify(data['table_name'])}.yaml"
+        elif name.startswith("charts/"):
+            data["query_context"] = normalize_query_context(data.get("query_context"))
+            data["params"].pop("slice_id", None)
+            name = f"charts/{slugify(data['slice_name'])}.yaml"
+        elif name.startswith("dashboards/"):
+            data["metadata"] = normalize_dashboard_metadata(data.get("metadata", {}))
+            name = f"dashboards/{slugify(data.get('slug') or data['dashboard_title'])}.yaml"
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+        print(f"  {path.relative_to(out)}", flush=True)
+    print(f"Bundle exporté dans {out}", flush=True)
+    return 0
+
+
+# --------------------------------------------------------------------------- start / stop
+
+
+def state_path() -> Path:
+    return superset_home() / "superset.pid"
+
+
+def read_state() -> dict[str, int] | None:
+    try:
+        state = json.loads(state_path().read_text())
+        return {"pid": int(state["pid"]), "port": int(state["port"])}
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+
+
+def is_our_server(pid: int) -> bool:
+    """True if `pid` is alive and is a `superset run` process."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    proc_dir = Path(f"/proc/{pid}")
+    if not Path("/proc/self").exists():
+        return True  # no procfs: trust the pid file
+    try:
+        state = (proc_dir / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        raw = (proc_dir / "cmdline").read_bytes()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    if state == "Z":
+        return False
+    if not raw:
+        return True  # just forked, exec not visible yet
+    args = raw.split(b"\0")
+    return any(a.endswith(b"superset") for a in args) and b"run" in args
+
+
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=3) as resp:
+            return resp.status == 200 and resp.read().strip() == b"OK"
+    except (urllib.error.URLError, OSError, TimeoutError):
+        return False
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_healthy(port: int, pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if healthy(port):
+            return True
+        if not is_our_server(pid):
+            return False
+        time.sleep(1)
+    return False
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    require_secret_key()
+    apply_env()
+    home = superset_home()
+    log = home / "superset.log"
+    state = read_state()
+    if state and is_our_server(state["pid"]):
+        url = f"http://127.0.0.1:{state['port']}/"
+        if wait_healthy(state["port"], state["pid"], HEALTH_TIMEOUT_S):
+            print(f"Superset tourne déjà (pid {state['pid']}) : {url}", flush=True)
+            if state["port"] != args.port:
+                print(f"  attention : port {state['port']} et non {args.port}", flush=True)
+            return 0
+        raise ManageError(
+            f"Superset (pid {state['pid']}) ne répond pas sur {url}health. "
+            f"Lancez « manage.py stop » puis réessayez. Journal : {log}"
+        )
+    if state:
+        state_path().unlink(missing_ok=True)
+    if port_in_use(args.port):
+        raise ManageError(f"Le port {args.port} est déjà utilisé par un autre programme.")
+
+    started = time.monotonic()
+    with log.open("ab") as out:
+        out.write(f"\n===== superset run -p {args.port} ({time.strftime('%Y-%m-%d %H:%M:%S')}) =====\n".encode())
+        out.flush()
+        proc = subprocess.Popen(
+            [str(superset_bin()), "run", "-h", "127.0.0.1", "-p", str(args.port), "--with-threads"],
+            env=superset_env(),
+            cwd=home,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # like nohup: detached from the terminal
+        )
+    state_path().write_text(json.dumps({"pid": proc.pid, "port": args.port}))
+    print(f"→ démarrage de Superset (pid {proc.pid}), journal : {log}", flush=True)
+    if not wait_healthy(args.port, proc.pid, HEALTH_TIMEOUT_S):
+        stop_pid(proc.pid)
+        state_path().unlink(missing_ok=True)
+        raise ManageError(
+            f"Superset n'a pas répondu OK sur /health en {HEALTH_TIMEOUT_S:.0f} s.\nDernières lignes de {log} :\n{tail(log)}"
+        )
+    print(
+        f"Superset prêt en {time.monotonic() - started:.0f} s : http://127.0.0.1:{args.port}/ "
+        f"(tableaux de bord : http://127.0.0.1:{args.port}/dashboard/list/)",
+        flush=True,
+    )
+    return 0
+
+
+def stop_pid(pid: int) -> None:
+    """SIGTERM the process group started by `start`, then SIGKILL if needed."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            if not is_our_server(pid):
+                return
+            time.sleep(0.3)
+
+
+def cmd_stop(_: argparse.Namespace) -> int:
+    state = read_state()
+    if state is None:
+        print("Superset n'est pas démarré (pas de fichier pid).", flush=True)
+        return 0
+    if is_our_server(state["pid"]):
+        stop_pid(state["pid"])
+        if is_our_server(state["pid"]):
+            raise ManageError(f"Impossible d'arrêter Superset (pid {state['pid']}).")
+        print(f"Superset arrêté (pid {state['pid']}).", flush=True)
+    else:
+        print(f"Superset n'était plus en cours d'exécution (pid {state['pid']}).", flush=True)
+    state_path().unlink(missing_ok=True)
+    return 0
+
+
+def cmd_status(_: argparse.Namespace) -> int:
+    state = read_state()
+    if state and is_our_server(state["pid"]):
+        ok = healthy(state["port"])
+        print(
+            f"Superset tourne (pid {state['pid']}) sur http://127.0.0.1:{state['port']}/ — "
+            f"/health : {'OK' if ok else 'pas de réponse'}",
+            flush=True,
+        )
+        return 0 if ok else 1
+    print("Superset n'est pas démarré.", flush=True)
+    return 3
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="manage.py",
+        description="Superset du diagnostic territorial : init, import, start, stop, status, export.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="migre la base de métadonnées, crée l'admin, superset init").set_defaults(func=cmd_init)
+    p_import = sub.add_parser("import", help="importe le bundle YAML (idempotent)")
+    p_import.add_argument("--served", required=True, help="chemin absolu du fichier DuckDB servi")
+    p_import.set_defaults(func=cmd_import)
+    p_start = sub.add_parser("start", help="démarre Superset en arrière-plan")
+    p_start.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p_start.set_defaults(func=cmd_start)
+    sub.add_parser("stop", help="arrête Superset (fichier pid)").set_defaults(func=cmd_stop)
+    sub.add_parser("status", help="indique si Superset tourne").set_defaults(func=cmd_status)
+    p_export = sub.add_parser("export", help="ré-exporte les tableaux de bord du bundle en YAML")
+    p_export.add_argument("--out", default=str(BUNDLE_DIR), help="dossier de sortie (écrasé)")
+    p_export.add_argument("--all", action="store_true", help="exporter tous les tableaux de bord")
+    p_export.set_defaults(func=cmd_export)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ManageError as exc:
+        print(f"ERREUR : {exc}", file=sys.stderr, flush=True)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

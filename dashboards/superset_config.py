@@ -1,0 +1,108 @@
+"""Superset 6.1 configuration for the Pacte diagnostic dashboards.
+
+Loaded through SUPERSET_CONFIG_PATH (dashboards/manage.py sets it). Everything
+is local: metadata in SQLite under PACTE_SUPERSET_HOME, in-process caches, no
+Redis, no Celery, no Mapbox, no outbound calls from the browser.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_REPO = Path(__file__).resolve().parent.parent
+PACTE_SUPERSET_HOME = Path(os.environ.get("PACTE_SUPERSET_HOME") or _REPO / ".superset").resolve()
+PACTE_SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
+
+# --- Secret key: required, never a known default -------------------------------
+_KNOWN_DEFAULT_KEYS = {
+    "CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET",  # superset.constants.CHANGE_ME_SECRET_KEY
+    "\2\1thisismyscretkey\1\2\\e\\y\\y\\h",  # Superset < 2.1 default
+    "thisISaSECRET_1234",
+    "TEST_NON_DEV_SECRET",
+    "YOUR_OWN_RANDOM_GENERATED_SECRET_KEY",
+    "changeme",
+    "change_me",
+    "secret",
+    "superset",
+    "admin",
+}
+SECRET_KEY = os.environ.get("SUPERSET_SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    raise RuntimeError(
+        "SUPERSET_SECRET_KEY est absente : Superset refuse de démarrer. "
+        'Générez une clé, par exemple : export SUPERSET_SECRET_KEY="$(openssl rand -base64 42)"'
+    )
+if SECRET_KEY in _KNOWN_DEFAULT_KEYS or SECRET_KEY.lower() in _KNOWN_DEFAULT_KEYS:
+    raise RuntimeError(
+        "SUPERSET_SECRET_KEY vaut une valeur par défaut connue : Superset refuse de démarrer. "
+        "Générez une clé aléatoire, par exemple avec : openssl rand -base64 42"
+    )
+
+# --- Metadata database and caches -----------------------------------------------
+SQLALCHEMY_DATABASE_URI = f"sqlite:///{PACTE_SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
+DATA_DIR = str(PACTE_SUPERSET_HOME)
+
+_SIMPLE_CACHE = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
+CACHE_CONFIG = {**_SIMPLE_CACHE, "CACHE_KEY_PREFIX": "pacte_"}
+DATA_CACHE_CONFIG = {**_SIMPLE_CACHE, "CACHE_KEY_PREFIX": "pacte_data_"}
+# FILTER_STATE_CACHE_CONFIG / EXPLORE_FORM_DATA_CACHE_CONFIG keep Superset's
+# default (metastore cache in the SQLite metadata DB; works with flask-caching<2.4).
+
+RATELIMIT_STORAGE_URI = "memory://"
+
+# --- Security -------------------------------------------------------------------
+WTF_CSRF_ENABLED = True
+PREVENT_UNSAFE_DB_CONNECTIONS = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_HTTPONLY = True
+
+# --- Language and number formats ---------------------------------------------------
+APP_NAME = "Pacte — diagnostic territorial"
+BABEL_DEFAULT_LOCALE = "fr"
+LANGUAGES = {
+    "fr": {"flag": "fr", "name": "Français"},
+    "en": {"flag": "us", "name": "English"},
+}
+D3_FORMAT = {
+    "decimal": ",",
+    "thousands": "\u00a0",
+    "grouping": [3],
+    "currency": ["", "\u00a0€"],
+}
+
+# --- Features ---------------------------------------------------------------------
+# Native filters, cross-filters and generic x-axes are always on in Superset 6.
+FEATURE_FLAGS: dict[str, bool] = {
+    "ENABLE_TEMPLATE_PROCESSING": False,
+    "ALERT_REPORTS": False,
+    "THUMBNAILS": False,
+    "EMBEDDED_SUPERSET": False,
+}
+
+# --- No Mapbox, no telemetry --------------------------------------------------------
+MAPBOX_API_KEY = ""
+# Content-Security-Policy without the Scarf pixel nor map tile servers: the
+# browser is only allowed to talk to this Superset.
+TALISMAN_ENABLED = True
+TALISMAN_CONFIG = {
+    "content_security_policy": {
+        "base-uri": ["'self'"],
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "blob:", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": "'none'",
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "font-src": ["'self'", "data:"],
+        "script-src": ["'self'", "'strict-dynamic'"],
+    },
+    "content_security_policy_nonce_in": ["script-src"],
+    "force_https": False,
+    "session_cookie_secure": False,
+}
+CONTENT_SECURITY_POLICY_WARNING = False
+
+# Queries on the served DuckDB file are small: keep the default row limits.
+ROW_LIMIT = 50000
+SQL_MAX_ROW = 100000
