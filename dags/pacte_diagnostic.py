@@ -62,7 +62,7 @@ with DAG(
             plan = pipeline.recognise(ws, params["departement"], inbox, run_id=plan_info["run_id"])
             return pipeline.validate_and_stage(ws, plan)
 
-    @task(retries=0)
+    @task(retries=0, pool="entrepot_duckdb")  # warehouse writers: one at a time
     def charger(plan_info: dict, entries: dict, params: dict | None = None) -> int:
         pipeline, ws, inbox = _context(params)
         with ws.writer_lock():
@@ -70,14 +70,14 @@ with DAG(
             pipeline.land(ws, plan, entries)
         return len(entries)
 
-    @task(retries=0)
+    @task(retries=0, pool="entrepot_duckdb")
     def construire(plan_info: dict, _nb_charges: int, params: dict | None = None) -> dict:
         pipeline, ws, inbox = _context(params)
         with ws.writer_lock():
             plan = pipeline.recognise(ws, params["departement"], inbox, run_id=plan_info["run_id"])
             return pipeline.build_step(ws, plan, params.get("geo_millesime"))
 
-    @task(retries=0)
+    @task(retries=0, pool="entrepot_duckdb")
     def publier(plan_info: dict, built: dict, params: dict | None = None) -> dict:
         pipeline, ws, inbox = _context(params)
         with ws.writer_lock():

@@ -1,18 +1,28 @@
-"""Run the Pacte Superset: init, import, start, stop, status, export.
+"""Run the Pacte Superset: init, import, utilisateur, start, stop, status, export.
 
 Run it with the Superset venv (Superset cannot share the pipeline venv)::
 
     export SUPERSET_SECRET_KEY="$(openssl rand -base64 42)"
     export PACTE_SUPERSET_ADMIN_PASSWORD=...
     .venvs/superset/bin/python dashboards/manage.py init
-    .venvs/superset/bin/python dashboards/manage.py import --served "$PWD/serving/pacte.duckdb"
+    .venvs/superset/bin/python dashboards/manage.py import --served "$PWD/serving/pacte.duckdb" \
+        [--url-publique http://127.0.0.1:8088]
+    MDP=... .venvs/superset/bin/python dashboards/manage.py utilisateur --identifiant jdupont \
+        --role comite --departement 16 --mot-de-passe-env MDP
     .venvs/superset/bin/python dashboards/manage.py start --port 8088
     .venvs/superset/bin/python dashboards/manage.py stop
 
-To change the dashboard: edit it in the UI of a local Superset, then
-``manage.py export`` rewrites dashboards/bundle (stable file names, the served
-path put back to the placeholder, instance ids stripped from query_context and
-native-filter scopes); review the YAML diff.
+`import` also (re)creates the roles comite and analyste and the RLS filters by
+département (dashboards/pacte_security.py). `utilisateur` creates or updates
+an account (role comite, analyste or admin; one or more départements, each a
+role departement_<code> with its RLS filter); without --mot-de-passe-env a
+random password is generated and printed once.
+
+The five dashboards are generated: edit dashboards/generate_bundle.py, run it
+(pipeline venv), review the YAML diff. ``manage.py export`` still rewrites
+dashboards/bundle from a running instance (stable file names, placeholders
+put back, instance ids stripped) for changes made in the UI, which must then
+be carried over to the generator.
 
 The script sets SUPERSET_CONFIG_PATH, FLASK_APP, SUPERSET_HOME and
 PACTE_SUPERSET_HOME (default: <repo>/.superset) itself.
@@ -32,6 +42,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -54,6 +65,9 @@ BUNDLE_DIR = DASHBOARDS_DIR / "bundle"
 CONFIG_PATH = DASHBOARDS_DIR / "superset_config.py"
 PLACEHOLDER = "__PACTE_SERVED_DB__"
 PLACEHOLDER_URI = f"duckdb:///{PLACEHOLDER}"
+# Public URL of this Superset, for the transparent base-map tile of the offline maps.
+URL_PLACEHOLDER = "__PACTE_URL_PUBLIQUE__"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8088"
 BUNDLE_ROOT_NAME = "pacte_bundle"
 ADMIN_USERNAME = "admin"
 DEFAULT_PORT = 8088
@@ -248,13 +262,23 @@ def check_served_path(served: Path) -> Path:
     return served
 
 
-def build_bundle_zip(served: Path, workdir: Path) -> Path:
-    """Copy the bundle, put the served path in place of the placeholder, zip it."""
+def check_public_url(url: str) -> str:
+    url = url.strip().rstrip("/")
+    if not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d+)?(/[A-Za-z0-9._~\-/]*)?", url):
+        raise ManageError(f"URL publique invalide : « {url} » (attendu par exemple http://127.0.0.1:8088).")
+    return url
+
+
+def build_bundle_zip(served: Path, workdir: Path, public_url: str = DEFAULT_PUBLIC_URL) -> Path:
+    """Copy the bundle, put the served path and the public URL in place of their placeholders, zip it."""
     root = workdir / BUNDLE_ROOT_NAME
     shutil.copytree(BUNDLE_DIR, root)
     replaced = 0
     for path in root.rglob("*.yaml"):
         text = path.read_text(encoding="utf-8")
+        if URL_PLACEHOLDER in text:
+            text = text.replace(URL_PLACEHOLDER, public_url)
+            path.write_text(text, encoding="utf-8")
         if PLACEHOLDER in text:
             path.write_text(text.replace(PLACEHOLDER, str(served)), encoding="utf-8")
             replaced += 1
@@ -350,6 +374,24 @@ def import_and_verify(zip_path: Path, served: Path, objects: dict[str, list[dict
                 f"{len(dashboard.slices)} graphiques",
                 flush=True,
             )
+        apply_security()
+
+
+def apply_security() -> None:
+    """Roles comite/analyste and département RLS (inside an app context)."""
+    import pacte_security as security
+
+    try:
+        counts = security.ensure_roles()
+        rls = security.sync_rls()
+    except security.SecurityError as exc:
+        raise ManageError(str(exc)) from exc
+    print(
+        f"  rôles : comite ({counts['comite']} permissions), analyste ({counts['analyste']} permissions) ; "
+        f"filtres RLS par département sur {', '.join(rls['tables'])} "
+        f"({', '.join(rls['departements']) or 'aucun département rattaché pour l’instant'})",
+        flush=True,
+    )
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -358,9 +400,37 @@ def cmd_import(args: argparse.Namespace) -> int:
     served = check_served_path(Path(args.served))
     objects = bundle_objects(BUNDLE_DIR)
     with tempfile.TemporaryDirectory(prefix="pacte_bundle_") as tmp:
-        zip_path = build_bundle_zip(served, Path(tmp))
+        zip_path = build_bundle_zip(served, Path(tmp), check_public_url(args.url_publique))
         import_and_verify(zip_path, served, objects)
     print(f"Import terminé en {time.monotonic() - started:.0f} s.", flush=True)
+    return 0
+
+
+# --------------------------------------------------------------------------- users
+
+
+def cmd_utilisateur(args: argparse.Namespace) -> int:
+    """Create or update an account with its role and départements."""
+    import pacte_security as security
+
+    require_secret_key()
+    password = None
+    if args.mot_de_passe_env:
+        password = require_env(args.mot_de_passe_env, "Elle doit contenir le mot de passe du compte.")
+    with superset_app_context():
+        from superset import security_manager
+
+        generated = password is None and security_manager.find_user(username=args.identifiant) is None
+        if generated:
+            password = secrets.token_urlsafe(12)
+        try:
+            created = security.ensure_user(args.identifiant, args.role, args.departement or [], password)
+        except security.SecurityError as exc:
+            raise ManageError(str(exc)) from exc
+    depts = ", ".join(args.departement or []) or "tous (administrateur)"
+    print(f"Compte « {args.identifiant} » {'créé' if created else 'mis à jour'} : rôle {args.role}, département(s) {depts}.")
+    if generated:
+        print(f"Mot de passe généré (à transmettre par un canal sûr, il n'est pas conservé) : {password}")
     return 0
 
 
@@ -445,7 +515,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             name = f"dashboards/{slugify(data.get('slug') or data['dashboard_title'])}.yaml"
         path = out / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+        # put the public-URL placeholder back in the map charts' base-map style
+        text = re.sub(r"tile://[^\s\"'\\]*?(/pacte/tuile-vide\.png)", rf"tile://{URL_PLACEHOLDER}\1", text)
+        path.write_text(text, encoding="utf-8")
         print(f"  {path.relative_to(out)}", flush=True)
     print(f"Bundle exporté dans {out}", flush=True)
     return 0
@@ -614,16 +687,30 @@ def cmd_status(_: argparse.Namespace) -> int:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="manage.py",
-        description="Superset du diagnostic territorial : init, import, start, stop, status, export.",
+        description="Superset du diagnostic territorial : init, import, utilisateur, start, stop, status, export.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="migre la base de métadonnées, crée l'admin, superset init").set_defaults(func=cmd_init)
     p_import = sub.add_parser("import", help="importe le bundle YAML (idempotent)")
     p_import.add_argument("--served", required=True, help="chemin absolu du fichier DuckDB servi")
+    p_import.add_argument(
+        "--url-publique",
+        default=os.environ.get("PACTE_SUPERSET_URL") or DEFAULT_PUBLIC_URL,
+        help="URL de ce Superset vue par les navigateurs (fond de carte transparent des cartes hors ligne ; "
+        f"défaut : $PACTE_SUPERSET_URL ou {DEFAULT_PUBLIC_URL})",
+    )
     p_import.set_defaults(func=cmd_import)
     p_start = sub.add_parser("start", help="démarre Superset en arrière-plan")
     p_start.add_argument("--port", type=int, default=DEFAULT_PORT)
     p_start.set_defaults(func=cmd_start)
+    p_user = sub.add_parser("utilisateur", help="crée ou met à jour un compte (rôle et département)")
+    p_user.add_argument("--identifiant", required=True, help="identifiant de connexion")
+    p_user.add_argument("--role", required=True, choices=["comite", "analyste", "admin"])
+    p_user.add_argument("--departement", action="append", help="code du département dont le compte voit les lignes (répétable)")
+    p_user.add_argument(
+        "--mot-de-passe-env", help="variable d'environnement contenant le mot de passe (sinon : mot de passe généré)"
+    )
+    p_user.set_defaults(func=cmd_utilisateur)
     sub.add_parser("stop", help="arrête Superset (fichier pid)").set_defaults(func=cmd_stop)
     sub.add_parser("status", help="indique si Superset tourne").set_defaults(func=cmd_status)
     p_export = sub.add_parser("export", help="ré-exporte les tableaux de bord du bundle en YAML")

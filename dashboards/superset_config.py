@@ -40,7 +40,9 @@ if SECRET_KEY in _KNOWN_DEFAULT_KEYS or SECRET_KEY.lower() in _KNOWN_DEFAULT_KEY
     )
 
 # --- Metadata database and caches -----------------------------------------------
-SQLALCHEMY_DATABASE_URI = f"sqlite:///{PACTE_SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
+# docker-compose sets PACTE_SUPERSET_DATABASE_URI (PostgreSQL); one machine keeps SQLite.
+SQLALCHEMY_DATABASE_URI = (os.environ.get("PACTE_SUPERSET_DATABASE_URI", "").strip()
+                           or f"sqlite:///{PACTE_SUPERSET_HOME / 'superset.db'}?check_same_thread=false")
 DATA_DIR = str(PACTE_SUPERSET_HOME)
 
 _SIMPLE_CACHE = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
@@ -106,3 +108,36 @@ CONTENT_SECURITY_POLICY_WARNING = False
 # Queries on the served DuckDB file are small: keep the default row limits.
 ROW_LIMIT = 50000
 SQL_MAX_ROW = 100000
+
+# --- Offline maps -------------------------------------------------------------------
+# deck.gl charts need a base map style. Mapbox (token) and OSM tiles are remote and
+# blocked by the CSP above, so the map charts of the bundle use
+# "tile://<URL publique>/pacte/tuile-vide.png": a transparent tile served by this Superset. The
+# EPCI polygons come from the warehouse (marts.geo_epci), nothing leaves the browser.
+BLANK_TILE_PATH = "/pacte/tuile-vide.png"
+# Explore's "Map Style" choices (the validator wants tile://http…): same URL as `manage.py import`.
+_PUBLIC_URL = (os.environ.get("PACTE_SUPERSET_URL") or "http://127.0.0.1:8088").rstrip("/")
+DECKGL_BASE_MAP = [[f"tile://{_PUBLIC_URL}{BLANK_TILE_PATH}", "Sans fond de carte (hors ligne)"]]
+
+
+def _blank_tile_png(size: int = 256) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + b"\x00" * 4 * size for _ in range(size))  # RGBA, fully transparent
+    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+_BLANK_TILE = _blank_tile_png()
+
+
+def FLASK_APP_MUTATOR(app):  # noqa: N802 — name imposed by Superset
+    from flask import Response
+
+    @app.route(BLANK_TILE_PATH)
+    def pacte_tuile_vide() -> Response:
+        return Response(_BLANK_TILE, mimetype="image/png", headers={"Cache-Control": "public, max-age=86400"})

@@ -28,6 +28,8 @@ REGLES_FR = {
     "expect_compound_columns_to_be_unique": "clé en double",
     "expect_column_values_to_be_between": "valeur hors de l'intervalle autorisé",
     "expect_column_values_to_be_in_set": "valeur hors de la liste autorisée",
+    "expect_column_values_to_be_null": "valeur publiée là où la série n'existe pas (doit être vide)",
+    "expect_column_value_lengths_to_be_between": "longueur de texte hors des bornes",
 }
 
 

@@ -64,7 +64,7 @@ def build_demo_inbox(inbox: Path, cache: Path, departement: str = "16") -> list[
             if not target.exists():
                 shutil.copy2(folder / name, target)
     # Data files are generated in COG 2024, as INSEE publishes them in the geography of a later year.
-    ctx = DemoContext.from_geography(inbox, fetch_geography(cache, 2024), departement)
+    ctx = DemoContext.from_geography(inbox, cache, fetch_geography(cache, 2024), departement)
     synthetic: list[str] = []
     for source in load_registry().values():
         if source.demo:

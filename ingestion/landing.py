@@ -18,7 +18,9 @@ from ingestion.registry import FichierReconnu, landing_schemas
 
 LINEAGE_SCHEMA = {"_source_id": "VARCHAR", "_format_id": "VARCHAR", "_fichier": "VARCHAR", "_sha256": "VARCHAR",
                   "_millesime": "INTEGER", "_geo_millesime": "INTEGER", "_run_id": "VARCHAR",
-                  "_charge_le": "TIMESTAMP", "_synthetique": "BOOLEAN"}
+                  "_charge_le": "TIMESTAMP", "_synthetique": "BOOLEAN",
+                  # Set for files downloaded by ingestion.fetch; NULL for files dropped in the inbox.
+                  "_url": "VARCHAR", "_recupere_le": "TIMESTAMP"}
 
 
 def sha256_of(path: Path) -> str:
@@ -50,13 +52,14 @@ class Landing:
         return sorted((self.root / entity).glob("*.parquet"))
 
     def stage(self, staging: Path, fichier: FichierReconnu, lecture: Lecture, sha256: str, run_id: str,
-              synthetique: bool) -> dict[str, Any]:
+              synthetique: bool, origine: dict[str, str] | None = None) -> dict[str, Any]:
         """Write the lecture's tables with lineage into a staging folder (not yet visible to builds)."""
         entry = {
             "fichier": fichier.path.name, "source_id": fichier.source_id, "format_id": fichier.format.id,
             "millesime": lecture.millesime or fichier.millesime, "geo_millesime": lecture.geo_millesime,
             "run_id": run_id, "charge_le": datetime.now(UTC).isoformat(timespec="seconds"),
             "synthetique": synthetique, "tables": {},
+            "url": (origine or {}).get("url"), "recupere_le": (origine or {}).get("recupere_le"),
         }
         for entity, frame in lecture.tables.items():
             expected = landing_schemas()[entity]
@@ -70,6 +73,9 @@ class Landing:
             out["_run_id"] = run_id
             out["_charge_le"] = pd.Timestamp(entry["charge_le"]).tz_convert(None)
             out["_synthetique"] = synthetique
+            out["_url"] = pd.array([entry["url"]] * len(out), dtype="string")
+            out["_recupere_le"] = pd.Series(pd.to_datetime([entry["recupere_le"]] * len(out), utc=True),
+                                            index=out.index).dt.tz_convert(None)
             target = staging / entity / f"{fichier.source_id}__{sha256[:16]}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
             out.reset_index(drop=True).to_parquet(target, index=False)

@@ -12,6 +12,7 @@ from ingestion.errors import ErreurPacte
 from warehouse.workspace import REPO_ROOT
 
 AIRFLOW_HOME = REPO_ROOT / ".airflow"
+POOL = "entrepot_duckdb"  # same name as dags/_common.py
 
 
 def airflow_env(home: Path = AIRFLOW_HOME) -> dict[str, str]:
@@ -22,7 +23,8 @@ def airflow_env(home: Path = AIRFLOW_HOME) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Europe/Paris",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
+        # dags/ too: the DAG files share dags/_common.py, whatever process imports them.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), str(REPO_ROOT / "dags"), env.get("PYTHONPATH")])),
         "DO_NOT_TRACK": "1", "SCARF_NO_ANALYTICS": "true", "GX_ANALYTICS_ENABLED": "false",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "TQDM_DISABLE": "1",
     })
@@ -41,6 +43,18 @@ def ensure_db(home: Path = AIRFLOW_HOME) -> None:
         proc = _airflow(["db", "migrate"], env)
         if proc.returncode != 0:
             raise ErreurPacte(f"Initialisation de la base Airflow impossible : {proc.stderr[-800:]}")
+    ensure_pool(home)
+
+
+def ensure_pool(home: Path = AIRFLOW_HOME) -> None:
+    """The pool shared by every warehouse writer (land, build, publish): one slot, DuckDB has one writer."""
+    marker = home / f".pool_{POOL}"
+    if marker.exists():
+        return
+    proc = _airflow(["pools", "set", POOL, "1", "Écrivains de l'entrepôt DuckDB (un à la fois)"], airflow_env(home))
+    if proc.returncode != 0:
+        raise ErreurPacte(f"Création du pool Airflow {POOL} impossible : {proc.stderr[-800:]}")
+    marker.write_text("1\n")
 
 
 def dags_test(dag_id: str, conf: dict[str, object], home: Path = AIRFLOW_HOME) -> str:
@@ -51,3 +65,148 @@ def dags_test(dag_id: str, conf: dict[str, object], home: Path = AIRFLOW_HOME) -
     if proc.returncode != 0 or "state=failed" in output:
         raise ErreurPacte(f"Le DAG {dag_id} a échoué :\n{output[-3000:]}")
     return output
+
+
+# --- `bin/pacte airflow`: scheduler + API server on this machine ----------------------------------------
+# Airflow 3 runs LocalExecutor on SQLite (SequentialExecutor no longer exists; `airflow standalone` does the
+# same). SQLite serialises writes, so parallelism stays low: fine for a handful of monthly/yearly DAGs.
+SERVICES = ("api-server", "scheduler", "dag-processor")  # no triggerer: no deferrable task in our DAGs
+SERVICES_FILE = "services_pacte.json"
+
+
+def _services_env(home: Path, port: int, workspace: Path | None, inbox: Path | None) -> dict[str, str]:
+    import secrets
+
+    secret_file = home / ".jwt_secret"  # every process must sign/verify task tokens with the same key
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(48))
+        secret_file.chmod(0o600)
+    env = airflow_env(home)
+    env.update({
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__API__HOST": "127.0.0.1", "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "AIRFLOW__API_AUTH__JWT_SECRET": secret_file.read_text().strip(),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",  # refreshes must rebuild without anyone acting
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+    })
+    if workspace:
+        env["PACTE_WORKSPACE"] = str(workspace.resolve())
+    if inbox:
+        env["PACTE_INBOX"] = str(inbox.resolve())
+    return env
+
+
+def _alive(pid: int) -> bool:
+    try:  # reap it if it is our own child (a zombie still answers kill 0)
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running_services(home: Path = AIRFLOW_HOME) -> dict[str, int]:
+    path = home / SERVICES_FILE
+    if not path.exists():
+        return {}
+    return {name: pid for name, pid in json.loads(path.read_text())["pids"].items() if _alive(pid)}
+
+
+def start_services(console, port: int = 8080, workspace: Path | None = None, inbox: Path | None = None,
+                   home: Path | None = None, timeout: float = 120.0) -> dict[str, int]:
+    """Start the Airflow services detached (own session), wait for /api/v2/monitor/health, print the URL."""
+    import socket
+    import time
+    import urllib.request
+
+    home = home or Path(os.environ.get("PACTE_AIRFLOW_HOME") or AIRFLOW_HOME)
+    if running := running_services(home):
+        raise ErreurPacte(f"Airflow tourne déjà (processus {', '.join(map(str, running.values()))}) : "
+                          f"« bin/pacte airflow --arreter » pour l'arrêter.")
+    with socket.socket() as sock:
+        if sock.connect_ex(("127.0.0.1", port)) == 0:
+            raise ErreurPacte(f"Le port {port} est déjà utilisé sur 127.0.0.1 : choisissez-en un autre (--port).")
+    ensure_db(home)
+    env = _services_env(home, port, workspace, inbox)
+    logs = home / "logs" / "services"
+    logs.mkdir(parents=True, exist_ok=True)
+    pids: dict[str, int] = {}
+    for name in SERVICES:
+        args = [sys.executable, "-m", "airflow", name]
+        if name == "api-server":
+            args += ["--host", "127.0.0.1", "--port", str(port)]
+        elif name == "scheduler":
+            args.append("--skip-serve-logs")  # its log server would listen on every interface; logs are local files
+        with (logs / f"{name}.log").open("ab") as log:
+            proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+        pids[name] = proc.pid
+    (home / SERVICES_FILE).write_text(json.dumps({"port": port, "pids": pids}))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=2) as resp:
+                health = json.loads(resp.read())
+            # Ready when the scheduler has sent a heartbeat too, not just when the API answers.
+            if all(health.get(k, {}).get("status") == "healthy" for k in ("metadatabase", "scheduler")):
+                break
+        except (OSError, ValueError):
+            pass
+        dead = [n for n, pid in pids.items() if not _alive(pid)]
+        if dead or time.monotonic() > deadline:
+            stop_services(console, home)
+            raise ErreurPacte(f"Airflow n'a pas démarré ({', '.join(dead) or 'délai dépassé'}) : "
+                              f"voir les journaux dans {logs}")
+        time.sleep(1)
+    passwords = home / "simple_auth_manager_passwords.json.generated"
+    console.print(f"[bold green]Airflow est prêt : {url}[/] (ordonnanceur LocalExecutor, base SQLite {home}/airflow.db)")
+    if passwords.exists():
+        console.print(f"  identifiant : admin — mot de passe : {json.loads(passwords.read_text()).get('admin')}")
+    console.print(f"  journaux : {logs}")
+    console.print("  pour arrêter : bin/pacte airflow --arreter")
+    return pids
+
+
+def stop_services(console, home: Path | None = None, grace: float = 20.0) -> list[str]:
+    """SIGTERM each service's process group (it owns its workers), SIGKILL after `grace` seconds."""
+    import signal
+    import time
+
+    home = home or Path(os.environ.get("PACTE_AIRFLOW_HOME") or AIRFLOW_HOME)
+    path = home / SERVICES_FILE
+    if not path.exists():
+        console.print("Aucun Airflow local démarré par « bin/pacte airflow ».")
+        return []
+    pids: dict[str, int] = json.loads(path.read_text())["pids"]
+    for pid in pids.values():
+        if _alive(pid):
+            try:
+                os.killpg(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + grace
+    while any(_alive(pid) for pid in pids.values()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    for pid in pids.values():
+        if _alive(pid):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + 10  # SIGKILL is asynchronous: wait for the processes to be gone
+    while any(_alive(pid) for pid in pids.values()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    path.unlink()
+    console.print(f"Airflow arrêté ({', '.join(pids)}).")
+    return list(pids)

@@ -75,7 +75,7 @@ def build(ws: Workspace, run_id: str, departements: list[str], geo_millesime: in
             shutil.rmtree(stale, ignore_errors=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     load_raw(ws, path)
-    modeles, tests = run_dbt(path, {"departements": departements, "geo_millesime": geo_millesime},
+    modeles, tests = run_dbt(path, {"departements": departements, "geo_millesime": geo_millesime, "build_id": run_id},
                              path.parent)
     with duckdb.connect(str(path)) as con:
         unmapped = con.execute("SELECT count(*) FROM marts.controle_codes_non_rattaches").fetchone()[0]

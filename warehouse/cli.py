@@ -47,7 +47,7 @@ def _parser() -> FrenchParser:
 
     run = sub.add_parser("run", add_help=False, help="ingérer, valider, construire et publier un dépôt de fichiers")
     run.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
-    run.add_argument("--departement", required=True, help="code du département (ex. 16, 2A, 971)")
+    run.add_argument("--departement", required=True, help="code(s) du département : 16, 16,40 ou « tous »")
     run.add_argument("--inbox", required=True, type=Path, help="dossier contenant les fichiers déposés")
     run.add_argument("--geo-millesime", type=int, help="millésime du COG (par défaut : le plus récent chargé)")
     run.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {DEFAULT_WORKSPACE})")
@@ -59,9 +59,25 @@ def _parser() -> FrenchParser:
     demo.add_argument("--sans-airflow", action="store_true", help="exécuter sans passer par le DAG Airflow")
     demo.add_argument("--sans-superset", action="store_true", help="ne pas importer ni démarrer Superset")
 
+    tpl = sub.add_parser("template", add_help=False, help="générer un modèle Excel à remplir (dispositifs)")
+    tpl.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    tpl.add_argument("modele", choices=["dispositifs"], help="modèle à générer : dispositifs")
+    tpl.add_argument("--sortie", type=Path, default=Path("tableau_dispositifs.xlsx"),
+                     help="fichier à écrire (par défaut : tableau_dispositifs.xlsx)")
+    tpl.add_argument("--departement", help="limiter la liste des EPCI à ce département (ex. 16)")
+    tpl.add_argument("--workspace", type=Path, help="espace de travail d'où lire les EPCI (par défaut : warehouse/)")
+
     status = sub.add_parser("status", add_help=False, help="version publiée, date et fichiers d'origine")
     status.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
     status.add_argument("--workspace", type=Path, help="espace de travail (par défaut : warehouse/)")
+
+    af = sub.add_parser("airflow", add_help=False,
+                        help="démarrer (ou arrêter) Airflow en local : ordonnanceur + interface sur 127.0.0.1")
+    af.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    af.add_argument("--port", type=int, default=8080, help="port de l'interface (par défaut : 8080)")
+    af.add_argument("--arreter", action="store_true", help="arrêter les processus Airflow démarrés par cette commande")
+    af.add_argument("--workspace", type=Path, help="espace de travail des DAG (par défaut : warehouse/)")
+    af.add_argument("--inbox", type=Path, help="dossier de dépôt des DAG d'ingestion (par défaut : <espace>/inbox)")
     return p
 
 
@@ -101,7 +117,28 @@ def _print_publication(pub: dict[str, Any]) -> None:
         console.print("  [yellow]Attention : l'entrepôt contient des données SYNTHÉTIQUES de démonstration.[/]")
 
 
+def _print_last_failure(ws: Workspace) -> None:
+    """The French summary written by the Airflow DAGs' on_failure_callback (dags/_common.py)."""
+    import json
+
+    path = ws.root / "state" / "derniere_erreur.json"
+    if not path.exists():
+        return
+    from datetime import datetime
+
+    e = json.loads(path.read_text(encoding="utf-8"))
+    console.print(f"[red]Dernier échec Airflow[/] le {e.get('date')} : DAG « {e.get('dag')} », "
+                  f"tâche « {e.get('tache')} » (exécution {e.get('execution') or '—'})")
+    console.print(f"  [red]{e.get('message', '')[:1500]}[/]")
+    pub = current_publication(ws)
+    if pub and datetime.fromisoformat(pub["publie_le"]) > datetime.fromisoformat(e["date"]):
+        console.print(f"  (échec antérieur à la dernière publication, du {pub['publie_le']})")
+    else:
+        console.print("  L'entrepôt publié reste la dernière version réussie.")
+
+
 def cmd_status(ws: Workspace) -> int:
+    _print_last_failure(ws)
     pub = current_publication(ws)
     if pub is None:
         console.print(f"Aucune version publiée dans {ws.root}.")
@@ -128,6 +165,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             _print_publication(cmd_run(ws, args.departement, args.inbox.resolve(), args.geo_millesime))
         elif args.commande == "status":
             return cmd_status(Workspace.at(args.workspace))
+        elif args.commande == "airflow":
+            from warehouse.airflow_local import start_services, stop_services
+
+            if args.arreter:
+                stop_services(console)
+            else:
+                start_services(console, port=args.port, workspace=args.workspace, inbox=args.inbox)
+        elif args.commande == "template":
+            from ingestion.dispositifs_template import epci_du_departement, generer
+
+            ws = Workspace.at(args.workspace)
+            tailles = generer(args.sortie, epci_du_departement(ws.root, args.departement))
+            console.print(f"[green]Modèle écrit[/] : {args.sortie} — listes déroulantes : "
+                          + ", ".join(f"{k} ({n})" for k, n in tailles.items()))
         elif args.commande == "demo":
             from warehouse.demo import run_demo
 

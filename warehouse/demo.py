@@ -47,7 +47,8 @@ def start_superset(served: Path, console: Console) -> None:
             raise ErreurPacte(f"Superset ({step}) a échoué : {(proc.stdout + proc.stderr)[-1500:]}")
     console.print("[bold green]Superset est prêt : http://127.0.0.1:8088[/]")
     console.print(f"  identifiant : admin — mot de passe (démonstration) : {creds['PACTE_SUPERSET_ADMIN_PASSWORD']}")
-    console.print("  tableau de bord : http://127.0.0.1:8088/superset/dashboard/besoins-pauvrete-epci/")
+    console.print("  tableaux de bord : http://127.0.0.1:8088/superset/dashboard/synthese-territoire/ (et etape-1-besoins, "
+                  "etape-2-offre, ecarts-besoins-offre, indicateurs-t0)")
 
 
 def run_demo(args: argparse.Namespace, console: Console) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from ingestion.errors import Anomalie, ErreurPacte, FichierInvalide
+from ingestion.fetch import read_origins
 from ingestion.landing import new_run_id, sha256_of
 from ingestion.registry import FichierReconnu, scan_inbox
 from warehouse.build import build
@@ -49,14 +50,52 @@ def _synthetic_names(inbox: Path) -> set[str]:
     return set(json.loads(marker.read_text())["fichiers"]) if marker.exists() else set()
 
 
-def recognise(ws: Workspace, departement: str, inbox: Path, run_id: str | None = None) -> Plan:
+TOUS = "tous"
+
+
+def parse_departements(text: str) -> list[str]:
+    """`16`, `16,40` or `tous` (every département of the chosen COG, resolved at build time)."""
+    if text.strip().lower() == TOUS:
+        return [TOUS]
+    codes = [c.strip().upper() for c in text.split(",") if c.strip()]
+    for code in codes or [text]:
+        if not (len(code) in (2, 3) and (code.isdigit() or code in ("2A", "2B"))):
+            raise ErreurPacte(f"Code département invalide : « {code} » (exemples : 16, 2A, 971, 16,40 ou « tous »)")
+    return codes
+
+
+def recognise(ws: Workspace, departement: str, inbox: Path, run_id: str | None = None,
+              sources: set[str] | None = None) -> Plan:
+    """`sources` restricts the plan to those sources' files (per-source Airflow DAGs); others are left alone."""
     if not inbox.is_dir():
         raise ErreurPacte(f"Dossier de dépôt introuvable : {inbox}")
-    if not (len(departement) in (2, 3) and (departement.isdigit() or departement in ("2A", "2B"))):
-        raise ErreurPacte(f"Code département invalide : « {departement} » (exemples : 16, 2A, 971)")
+    parse_departements(departement)
     known, unknown = scan_inbox(inbox)
+    if sources is not None:
+        known, unknown = [f for f in known if f.source_id in sources], []
     return Plan(run_id=run_id or new_run_id(), departement=departement, inbox=inbox, reconnus=known,
                 inconnus=unknown)
+
+
+def plan_source(ws: Workspace, source_id: str, inbox: Path, run_id: str | None = None) -> Plan:
+    """The files of one source in the inbox, for its `ingest_<source_id>` DAG (no département before the build)."""
+    if not inbox.is_dir():
+        raise ErreurPacte(f"Dossier de dépôt introuvable : {inbox}")
+    known, _ = scan_inbox(inbox)
+    return Plan(run_id=run_id or new_run_id(), departement="", inbox=inbox,
+                reconnus=[f for f in known if f.source_id == source_id], inconnus=[])
+
+
+def plan_rebuild(ws: Workspace, departement: str | None = None) -> Plan:
+    """A build-only plan (Asset-triggered `build_warehouse`): every département already published, plus one."""
+    deps = ws.departements()
+    dep = departement or (deps[0] if deps else "")
+    if not dep:
+        raise ErreurPacte("Aucun département publié dans cet espace : indiquez le paramètre « departement » "
+                          "du DAG build_warehouse (ex. 16) ou la variable PACTE_DEPARTEMENT.")
+    if not (len(dep) in (2, 3) and (dep.isdigit() or dep in ("2A", "2B"))):
+        raise ErreurPacte(f"Code département invalide : « {dep} » (exemples : 16, 2A, 971)")
+    return Plan(run_id=new_run_id(), departement=dep, inbox=ws.root, reconnus=[], inconnus=[])
 
 
 def validate_and_stage(ws: Workspace, plan: Plan, progress: Progress | None = None) -> dict[str, dict[str, Any]]:
@@ -65,6 +104,7 @@ def validate_and_stage(ws: Workspace, plan: Plan, progress: Progress | None = No
 
     staging = ws.staging_dir(plan.run_id)
     synthetic = _synthetic_names(plan.inbox)
+    origins = read_origins(plan.inbox)  # URL and retrieval date of downloaded files (ingestion.fetch)
     entries: dict[str, dict[str, Any]] = {}
     errors: list[FichierInvalide] = []
     for i, fichier in enumerate(plan.reconnus, start=1):
@@ -82,7 +122,8 @@ def validate_and_stage(ws: Workspace, plan: Plan, progress: Progress | None = No
                 write_report(report, fichier.path.name, fichier.format.suite, resultat)
                 raise FichierInvalide(fichier.path.name, resultat.anomalies, rapport=str(report))
             entries[sha] = ws.landing.stage(staging, fichier, lecture, sha, plan.run_id,
-                                            synthetique=fichier.path.name in synthetic)
+                                            synthetique=fichier.path.name in synthetic,
+                                            origine=origins.get(sha))
         except FichierInvalide as exc:
             _quarantine(ws, plan.run_id, fichier.path, exc)
             errors.append(exc)
@@ -120,20 +161,25 @@ def choose_geo_millesime(ws: Workspace, requested: int | None) -> int:
     return requested
 
 
-def check_departement(ws: Workspace, departement: str, geo_millesime: int) -> None:
+def resolve_departements(ws: Workspace, departement: str, geo_millesime: int) -> list[str]:
+    """The départements of a run, each checked against the chosen COG (`tous` = all of them)."""
     files = ws.landing.files_for("geo_communes")
     listing = ", ".join(f"'{f}'" for f in files)
-    n = duckdb.sql(f"SELECT count(*) FROM read_parquet([{listing}]) WHERE code_departement = ? "
-                   f"AND geo_millesime = ?", params=[departement, geo_millesime]).fetchone()[0]
-    if n == 0:
-        raise ErreurPacte(f"Le département {departement} n'a aucune commune dans le COG {geo_millesime} chargé.")
+    known = {r[0] for r in duckdb.sql(f"SELECT DISTINCT code_departement FROM read_parquet([{listing}]) "
+                                      f"WHERE geo_millesime = ?", params=[geo_millesime]).fetchall()}
+    codes = parse_departements(departement)
+    if codes == [TOUS]:
+        return sorted(known)
+    for code in codes:
+        if code not in known:
+            raise ErreurPacte(f"Le département {code} n'a aucune commune dans le COG {geo_millesime} chargé.")
+    return codes
 
 
 def build_step(ws: Workspace, plan: Plan, geo_millesime: int | None) -> dict[str, Any]:
     """Build the warehouse off to the side (dbt); returns what the publish step needs."""
     geo = choose_geo_millesime(ws, geo_millesime)
-    check_departement(ws, plan.departement, geo)
-    departements = sorted(set(ws.departements()) | {plan.departement})
+    departements = sorted(set(ws.departements()) | set(resolve_departements(ws, plan.departement, geo)))
     result = build(ws, plan.run_id, departements, geo)
     return {"build": str(result.path), "geo_millesime": geo, "departements": departements,
             "codes_non_rattaches": result.codes_non_rattaches, "tests_dbt": result.nb_tests}
@@ -150,7 +196,8 @@ def publish_step(ws: Workspace, plan: Plan, built: dict[str, Any]) -> dict[str, 
                      for sha, e in sorted(manifest.items(), key=lambda kv: kv[1]["charge_le"])],
     }
     publication = publish(ws, Path(built["build"]), plan.run_id, details)
-    ws.add_departement(plan.departement)
+    for code in built["departements"]:
+        ws.add_departement(code)
     return publication
 
 

@@ -42,3 +42,33 @@ def large(lecture: Any) -> dict[str, list[Any]]:
 
 
 SUITES = {"insee_filosofi__large": large}
+
+
+# GEO_OBJECT:GEO pairs whose code format matches the level (Filosofi 2023 long layout).
+COLONNES_LONGUES_ATTENDUES = ["FILOSOFI_MEASURE", "GEO", "GEO_OBJECT", "CONF_STATUS", "OBS_STATUS", "TIME_PERIOD",
+                              "OBS_VALUE"]
+GEO_LONG = (r"^(?:(?:COM|ARM):(?:\d{5}|2[AB]\d{3})|EPCI:\d{9}|DEP:(?:\d{2}|2[AB]|97\d)|REG:\d{2}"
+            r"|(?:FRANCE|FRMETRO|FRANCE_METRO|FM|FE|METRO):.+)$")
+
+
+def long(lecture: Any) -> dict[str, list[Any]]:
+    import great_expectations.expectations as gxe
+
+    lignes = [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        gxe.ExpectTableColumnsToMatchSet(column_set=COLONNES_LONGUES_ATTENDUES, exact_match=False),
+        gxe.ExpectColumnValuesToNotBeNull(column="GEO"),
+        gxe.ExpectColumnValuesToMatchRegex(column="GEO_OBJECT:GEO", regex=GEO_LONG),
+        gxe.ExpectColumnValuesToMatchRegex(column="OBS_VALUE", regex=r"^(?:-?\d+(?:[.,]\d+)?|)$"),
+        gxe.ExpectColumnValuesToBeInSet(column="CONF_STATUS", value_set=["F", "C", ""]),
+        gxe.ExpectColumnValuesToBeInSet(column="OBS_STATUS", value_set=["A", "O", "P", "E", ""]),
+        # Millésime consistent with the file name.
+        gxe.ExpectColumnValuesToBeInSet(column="TIME_PERIOD", value_set=[str(lecture.infos["millesime"])]),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["GEO_OBJECT", "GEO", "FILOSOFI_MEASURE", "TIME_PERIOD"]),
+    ]
+    return {"lignes": lignes,
+            "taux": [gxe.ExpectColumnValuesToBeBetween(column="OBS_VALUE", min_value=0, max_value=100)],
+            "montants": [gxe.ExpectColumnValuesToBeBetween(column="OBS_VALUE", min_value=0)]}
+
+
+SUITES["insee_filosofi__long"] = long

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ingestion.errors import Anomalie, FichierInvalide
 from ingestion.readers.common import Lecture
+from ingestion.readers.valeurs_longues import lire_classeur
 from ingestion.registry import FichierReconnu
 
 NATURE_ALIASES = {"ME": "METRO"}  # métropoles were coded ME before 2022 and METRO since
@@ -56,10 +57,7 @@ def _vintage(path, sheets: dict[str, pd.DataFrame], from_name: int | None) -> in
 
 def read_epci_xlsx(fichier: FichierReconnu) -> Lecture:
     path = fichier.path
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
-        raise FichierInvalide(path.name, f"classeur Excel illisible ({type(exc).__name__})") from None
+    sheets = lire_classeur(path)
     geo = _vintage(path, sheets, fichier.geo_millesime)
     epci = _sheet(path, sheets, "EPCI", "EPCI", ["EPCI", "LIBEPCI", "NATURE_EPCI", "NB_COM"])
     compo = _sheet(path, sheets, "Composition_communale", "CODGEO", ["CODGEO", "LIBGEO", "EPCI", "LIBEPCI", "DEP", "REG"])

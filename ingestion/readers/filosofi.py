@@ -84,3 +84,56 @@ def read_filosofi_wide(fichier: FichierReconnu) -> Lecture:
                    millesime=millesime,
                    infos={"niveau": niveau, "variables": sorted(set(renamed.values())),
                           "obligatoires": list(fichier.format.entete.get("colonnes_millesimees", []))})
+
+
+# Filosofi 2023 ("Filosofi 2") long layout, e.g. DS_FILOSOFI_CC_2023_data.csv (Melodi export).
+COLONNES_LONGUES = ["FILOSOFI_MEASURE", "GEO", "GEO_OBJECT", "UNIT_MEASURE", "CONF_STATUS", "OBS_STATUS",
+                    "UNIT_MULT", "TIME_PERIOD", "OBS_VALUE"]
+GEO_OBJECT_NIVEAU = {"COM": "commune", "ARM": "commune", "EPCI": "epci", "DEP": "departement", "REG": "region",
+                     "FRANCE": "france", "FRMETRO": "france", "FRANCE_METRO": "france", "FM": "france",
+                     "FE": "france", "METRO": "france"}
+
+
+def read_filosofi_long(fichier: FichierReconnu) -> Lecture:
+    """One row per GEO × measure. CONF_STATUS=C → secret; OBS_STATUS=O → non_disponible.
+
+    Other zonings of the file (ARR, AAV, UU, ZE, BV, EPT, CTCD…) are not landed: the warehouse is keyed
+    by commune/EPCI/département; they are counted in `infos["lignes_ignorees"]`.
+    """
+    path = fichier.path
+    raw = read_delimited(path)
+    missing = [c for c in COLONNES_LONGUES if c not in raw.columns]
+    if missing:
+        raise FichierInvalide(path.name, [Anomalie(regle="colonne(s) attendue(s) absente(s) ou renommée(s)",
+                                                   colonne=", ".join(missing), lignes=[1])])
+    objet = raw["GEO_OBJECT"].str.upper()
+    kept = raw[objet.isin(GEO_OBJECT_NIVEAU)].copy()
+    niveau = kept["GEO_OBJECT"].str.upper().map(GEO_OBJECT_NIVEAU)
+    valeur = to_number(kept["OBS_VALUE"])
+    secret = kept["CONF_STATUS"].str.upper().eq("C")
+    absent = kept["OBS_STATUS"].str.upper().eq("O")
+    statut = pd.Series("ok", index=kept.index, dtype=object)
+    statut[valeur.isna()] = "non_disponible"
+    statut[absent] = "non_disponible"
+    statut[secret] = "secret"
+    millesime = fichier.millesime
+    if millesime is None:
+        years = pd.to_numeric(kept["TIME_PERIOD"], errors="coerce").dropna()
+        millesime = int(years.mode().iloc[0]) if len(years) else None
+    if millesime is None:
+        raise FichierInvalide(path.name, "millésime introuvable (ni dans le nom du fichier ni dans TIME_PERIOD)")
+    landing = pd.DataFrame({
+        "niveau": niveau, "code_geo": kept["GEO"], "libelle_geo": None,
+        "millesime": pd.to_numeric(kept["TIME_PERIOD"], errors="coerce").astype("Int32"),
+        "variable": kept["FILOSOFI_MEASURE"], "valeur": valeur.where(statut == "ok"), "statut": statut,
+        "ligne": kept.index.astype("int64"),
+    }).reset_index(drop=True)
+    controle = kept[COLONNES_LONGUES].copy()
+    controle["GEO_OBJECT:GEO"] = kept["GEO_OBJECT"].str.upper() + ":" + kept["GEO"]
+    # Poverty rates are percentages; income shares (S_*) may be negative (taxes): not bounded here.
+    nombres = pd.DataFrame({"OBS_VALUE": valeur}, index=kept.index)
+    taux = kept["FILOSOFI_MEASURE"].str.startswith("PR_")
+    parts = kept["FILOSOFI_MEASURE"].str.startswith("S_")
+    return Lecture(controles={"lignes": controle, "taux": nombres[taux], "montants": nombres[~taux & ~parts]},
+                   tables={"filosofi": landing}, millesime=millesime,
+                   infos={"lignes_ignorees": int(len(raw) - len(kept)), "millesime": millesime})

@@ -22,8 +22,8 @@ def _fmt(values: np.ndarray, decimals: int) -> list[str]:
 
 
 def synthetic_filosofi(communes: pd.DataFrame, epci_of: dict[str, str], millesime: int, seed: int
-                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Commune and EPCI files in the `cc_filosofi_AAAA_NIV` layout; values are plausible, not real."""
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Commune, EPCI and département files in the `cc_filosofi_AAAA_NIV` layout; plausible, not real."""
     rng = np.random.default_rng(seed)
     pop = communes["population"].fillna(0).to_numpy(dtype=float)
     codes = communes["code"].to_numpy()
@@ -69,33 +69,89 @@ def synthetic_filosofi(communes: pd.DataFrame, epci_of: dict[str, str], millesim
         cells[f"{name}{yy}"] = list(text)
     commune_file = pd.DataFrame(cells)
 
-    # EPCI file: aggregates of the synthetic "true" values (secrecy does not apply at that size).
-    frame = pd.DataFrame(values).assign(epci=epcis)
-    frame = frame[frame.epci != ""]
-    w = frame["NBPERSMENFISC"]
-    grouped = frame.groupby("epci")
-    epci_cells: dict[str, list[str]] = {"CODGEO": list(grouped.size().index)}
+    frame = pd.DataFrame(values)
+    return commune_file, _aggregate(frame.assign(cle=epcis), yy), _aggregate(frame.assign(cle=deps), yy)
+
+
+def _aggregate(frame: pd.DataFrame, yy: str) -> pd.DataFrame:
+    """EPCI/département files: aggregates of the synthetic "true" values (no secrecy at that size).
+
+    Weighted means stand in for medians and rates: fine for fictitious data, never done on real data.
+    """
+    frame = frame[frame.cle != ""]
+    grouped = frame.groupby("cle")
+    persons = grouped["NBPERSMENFISC"].sum().to_numpy()
+    cells: dict[str, list[str]] = {"CODGEO": list(grouped.size().index)}
     for name in FILOSOFI_HEADER:
         if name in {"NBMENFISC", "NBPERSMENFISC"}:
             agg = grouped[name].sum().to_numpy()
         else:
-            agg = (frame[name] * w).groupby(frame.epci).sum().to_numpy() / grouped["NBPERSMENFISC"].sum().to_numpy()
+            agg = (frame[name] * frame["NBPERSMENFISC"]).groupby(frame.cle).sum().to_numpy() / persons
         if name in {"MED", "D1", "D9"}:
             agg = np.round(agg, -1)
         decimals = 0 if name in {"NBMENFISC", "NBPERSMENFISC", "MED", "D1", "D9"} else 1
-        epci_cells[f"{name}{yy}"] = _fmt(agg, decimals)
-    return commune_file, pd.DataFrame(epci_cells)
+        cells[f"{name}{yy}"] = _fmt(agg, decimals)
+    return pd.DataFrame(cells)
 
 
 def demo_filosofi(ctx: DemoContext) -> list[str]:
-    """Commune files for 2019 and 2021 and an EPCI file for 2021 (2019 stays commune-only: estimated)."""
+    """Commune files for 2019 and 2021, EPCI and département files for 2021 (2019 stays commune-only,
+    so its EPCI values are estimated from communes, as with real commune-only inputs)."""
     written: list[str] = []
     for millesime in (2019, 2021):
-        com, epci = synthetic_filosofi(ctx.communes, ctx.epci_of, millesime, seed=millesime)
-        for level, frame in (("COM", com), ("EPCI", epci)):
-            if millesime == 2019 and level == "EPCI":
+        com, epci, dep = synthetic_filosofi(ctx.communes, ctx.epci_of, millesime, seed=millesime)
+        for level, frame in (("COM", com), ("EPCI", epci), ("DEP", dep)):
+            if millesime == 2019 and level != "COM":
                 continue
             name = f"cc_filosofi_{millesime}_{level}.csv"
             frame.to_csv(ctx.inbox / name, sep=";", index=False, lineterminator="\n")
             written.append(name)
+    written.append(write_filosofi_long(ctx, 2023))
     return written
+
+
+def synthetic_filosofi_long(communes: pd.DataFrame, epci_of: dict[str, str], millesime: int, seed: int
+                            ) -> pd.DataFrame:
+    """Filosofi 2023 long layout: MED_SL and PR_MD60 for COM and EPCI (poverty rate masked, CONF_STATUS=C,
+    below ~2,000 households; OBS_STATUS=O for communes too small to publish anything), deciles at DEP/REG/FR."""
+    com, epci, *_ = synthetic_filosofi(communes, epci_of, millesime, seed)
+    yy = f"{millesime % 100:02d}"
+    rows: list[list[str]] = []
+
+    def add(measure: str, geo: str, objet: str, unit: str, value: str | None, conf: str = "F", obs: str = "A") -> None:
+        rows.append([measure, geo, objet, unit, conf, obs, "0", str(millesime), "" if value is None else value])
+
+    for objet, frame in (("COM", com), ("EPCI", epci)):
+        for code, nbmen, med, tp in zip(frame["CODGEO"], frame[f"NBMENFISC{yy}"], frame[f"MED{yy}"],
+                                        frame[f"TP60{yy}"], strict=True):
+            big = objet == "EPCI" or float(nbmen.replace(",", ".")) >= 2000
+            if med == "s":
+                add("MED_SL", code, objet, "EUR_YR", None, obs="O")
+            else:
+                add("MED_SL", code, objet, "EUR_YR", med.replace(",", "."))
+            if big and tp != "s":
+                add("PR_MD60", code, objet, "PT", tp.replace(",", "."))
+            else:
+                add("PR_MD60", code, objet, "PT", None, conf="C")
+    # Collectivités d'outre-mer (975, 977, 978, 98x) are outside Filosofi.
+    dom_tom = communes["departement"].fillna("").str.match(r"^(?:97[5-8]|98)")
+    for objet, key in (("DEP", "departement"), ("REG", "region")):
+        for code in sorted(communes.loc[~dom_tom, key].dropna().unique()):
+            add("MED_SL", code, objet, "EUR_YR", "22380")
+            add("PR_MD60", code, objet, "PT", "14.6")
+            add("D1_SL", code, objet, "EUR_YR", "12410")
+            add("D9_SL", code, objet, "EUR_YR", "41560")
+    add("MED_SL", "FRANCE", "FRANCE", "EUR_YR", "23160")
+    add("PR_MD60", "FRANCE", "FRANCE", "PT", "15.4")
+    return pd.DataFrame(rows, columns=["FILOSOFI_MEASURE", "GEO", "GEO_OBJECT", "UNIT_MEASURE", "CONF_STATUS",
+                                       "OBS_STATUS", "UNIT_MULT", "TIME_PERIOD", "OBS_VALUE"])
+
+
+def write_filosofi_long(ctx: DemoContext, millesime: int) -> str:
+    """Melodi export style: `;`-separated, every field double-quoted, dot decimals."""
+    import csv
+
+    name = f"DS_FILOSOFI_CC_{millesime}_data.csv"
+    frame = synthetic_filosofi_long(ctx.communes, ctx.epci_of, millesime, seed=millesime)
+    frame.to_csv(ctx.inbox / name, sep=";", index=False, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    return name

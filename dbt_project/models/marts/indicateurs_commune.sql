@@ -2,7 +2,7 @@ with geo as (
     select * from {{ ref('int_geo__communes_epci') }}
     where code_departement in {{ departements_sql() }}
 ),
-ref_territoires as (select * from {{ ref('int_besoins__indicateurs_territoires') }})
+territoires as (select * from {{ ref('int_besoins__indicateurs_territoires') }})
 select
     g.code_commune::varchar as code_commune,
     g.libelle::varchar as libelle,
@@ -12,8 +12,13 @@ select
     c.indicateur_id::varchar as indicateur_id,
     r.libelle::varchar as libelle_indicateur,
     r.unite::varchar as unite,
+    r.axe::varchar as axe,
+    r.theme::varchar as theme,
     round(c.valeur, 4)::double as valeur,
+    round(c.numerateur, 4)::double as numerateur,
+    round(c.denominateur, 4)::double as denominateur,
     c.millesime::integer as millesime,
+    c.periode::varchar as periode,
     {{ var('geo_millesime') }}::integer as geo_millesime,
     c.statut::varchar as statut,
     null::double as part_population_couverte,
@@ -24,8 +29,9 @@ select
 from geo as g
 join {{ ref('int_besoins__indicateurs_commune') }} as c using (code_commune)
 join {{ ref('ref_indicateurs') }} as r using (indicateur_id)
-left join ref_territoires as d
-    on d.niveau = 'departement' and d.code_territoire = g.code_departement
-    and d.millesime = c.millesime and d.indicateur_id = c.indicateur_id
-left join ref_territoires as f
-    on f.niveau = 'france' and f.millesime = c.millesime and f.indicateur_id = c.indicateur_id
+left join territoires as d
+    on d.niveau = 'departement' and d.code_territoire = g.code_departement and d.millesime = c.millesime
+    and d.periode is not distinct from c.periode and d.indicateur_id = c.indicateur_id
+left join territoires as f
+    on f.niveau = 'france' and f.millesime = c.millesime and f.periode is not distinct from c.periode
+    and f.indicateur_id = c.indicateur_id

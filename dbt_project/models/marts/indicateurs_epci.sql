@@ -1,10 +1,10 @@
--- One row per EPCI × département of the diagnostic it touches × indicator × millésime.
+-- One row per EPCI × diagnostic département it touches × indicator × millésime (× période).
 with epci_departement as (
     select distinct code_epci, libelle_epci, code_departement
     from {{ ref('int_geo__communes_epci') }}
     where code_departement in {{ departements_sql() }} and code_epci is not null
 ),
-ref_territoires as (select * from {{ ref('int_besoins__indicateurs_territoires') }})
+territoires as (select * from {{ ref('int_besoins__indicateurs_territoires') }})
 select
     e.code_epci::varchar as code_epci,
     e.libelle_epci::varchar as libelle,
@@ -12,20 +12,36 @@ select
     t.indicateur_id::varchar as indicateur_id,
     r.libelle::varchar as libelle_indicateur,
     r.unite::varchar as unite,
+    r.axe::varchar as axe,
+    r.theme::varchar as theme,
+    r.profil::varchar as profil,
+    r.sens::varchar as sens,
     round(t.valeur, 4)::double as valeur,
+    round(t.numerateur, 4)::double as numerateur,
+    round(t.denominateur, 4)::double as denominateur,
     t.millesime::integer as millesime,
+    t.periode::varchar as periode,
     {{ var('geo_millesime') }}::integer as geo_millesime,
     t.statut::varchar as statut,
     t.part_population_couverte::double as part_population_couverte,
     round(d.valeur, 4)::double as valeur_departement,
     round(f.valeur, 4)::double as valeur_france,
+    s.rang_departement::integer as rang_departement,
+    s.zscore_departement::double as zscore_departement,
+    s.percentile_national::double as percentile_national,
+    coalesce(s.alerte, false)::boolean as alerte,
+    s.motif::varchar as motif,
     r.source::varchar as source,
     coalesce(t.donnees_synthetiques, false)::boolean as donnees_synthetiques
 from epci_departement as e
-join ref_territoires as t on t.niveau = 'epci' and t.code_territoire = e.code_epci
+join territoires as t on t.niveau = 'epci' and t.code_territoire = e.code_epci
 join {{ ref('ref_indicateurs') }} as r using (indicateur_id)
-left join ref_territoires as d
-    on d.niveau = 'departement' and d.code_territoire = e.code_departement
-    and d.millesime = t.millesime and d.indicateur_id = t.indicateur_id
-left join ref_territoires as f
-    on f.niveau = 'france' and f.millesime = t.millesime and f.indicateur_id = t.indicateur_id
+left join territoires as d
+    on d.niveau = 'departement' and d.code_territoire = e.code_departement and d.millesime = t.millesime
+    and d.periode is not distinct from t.periode and d.indicateur_id = t.indicateur_id
+left join territoires as f
+    on f.niveau = 'france' and f.millesime = t.millesime and f.periode is not distinct from t.periode
+    and f.indicateur_id = t.indicateur_id
+left join {{ ref('int_besoins__statistiques_epci') }} as s
+    on s.code_epci = e.code_epci and s.code_departement = e.code_departement and s.indicateur_id = t.indicateur_id
+    and s.millesime = t.millesime and s.periode is not distinct from t.periode

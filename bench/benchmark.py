@@ -1,0 +1,95 @@
+"""Benchmark of the main job (a script that prints figures, not a test).
+
+For one département and for all of France (every département of the COG, national input files), it
+measures the wall time of ingest + validate + build + publish (`bin/pacte run` on a fresh workspace),
+the peak memory of that process, and the ratio to DuckDB's plain scan (`read_csv` / `read_json`) of the
+same input files, measured in the same run. Inputs are the demo inbox: real geography (npm, PyPI) and
+synthetic national files in the published layouts.
+
+Usage: .venvs/pipeline/bin/python bench/benchmark.py [--departement 16] [--sans-france] [--dossier DIR]
+Targets (issue 4): one département ≤ 20 s; all France ≤ 3 min and ≤ 5 × the raw scan; peak memory ≤ 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ingestion.demo_inputs import build_demo_inbox  # noqa: E402
+
+
+def raw_scan(inbox: Path) -> tuple[float, int]:
+    """Seconds for DuckDB to scan every delimited and JSON input file once (count of rows)."""
+    con = duckdb.connect()
+    rows = 0
+    start = time.perf_counter()
+    for path in sorted(inbox.iterdir()):
+        if path.suffix.lower() == ".csv":
+            rows += con.execute("select count(*) from read_csv(?, all_varchar = true, header = true)",
+                                [str(path)]).fetchone()[0]
+        elif path.suffix.lower() == ".json":
+            rows += con.execute("select count(*) from read_json_auto(?, maximum_object_size = 100000000)",
+                                [str(path)]).fetchone()[0]
+    return time.perf_counter() - start, rows
+
+
+def timed_run(departement: str, inbox: Path, workspace: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one `bin/pacte run` in a fresh workspace."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run([str(REPO / "bin" / "pacte"), "run", "--departement", departement, "--inbox", str(inbox),
+                           "--workspace", str(workspace)], capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"Échec de l'exécution ({departement}) :\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss is the largest child so far (KiB on Linux): runs go smallest first, so it is this run's.
+    return elapsed, max(peak, before) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Banc d'essai de la chaîne principale")
+    parser.add_argument("--departement", default="16")
+    parser.add_argument("--sans-france", action="store_true", help="ne mesurer qu'un département")
+    parser.add_argument("--dossier", type=Path, help="dossier de travail (par défaut : temporaire)")
+    args = parser.parse_args()
+    root = args.dossier or Path(tempfile.mkdtemp(prefix="pacte-bench-"))
+    inbox = root / "inbox"
+    build_demo_inbox(inbox, REPO / ".cache" / "registry", args.departement)
+    size_mb = sum(p.stat().st_size for p in inbox.iterdir()) / 1e6
+    scan_s, scan_rows = raw_scan(inbox)
+    results = {"fichiers_entree": len(list(inbox.iterdir())), "taille_entree_mo": round(size_mb, 1),
+               "scan_duckdb_s": round(scan_s, 2), "lignes_scannees": scan_rows}
+    runs = [("un_departement", args.departement)] + ([] if args.sans_france else [("france_entiere", "tous")])
+    for label, dep in runs:
+        ws = root / f"ws_{label}"
+        shutil.rmtree(ws, ignore_errors=True)
+        wall, peak = timed_run(dep, inbox, ws)
+        with duckdb.connect(str(ws / "serving" / "pacte.duckdb"), read_only=True) as con:
+            epci = con.execute("select count(distinct code_epci) from marts.indicateurs_epci").fetchone()[0]
+            communes = con.execute("select count(distinct code_commune) from marts.indicateurs_commune").fetchone()[0]
+        results[label] = {"departements": dep, "duree_s": round(wall, 1), "memoire_max_mio": round(peak),
+                          "ratio_scan": round(wall / scan_s, 1), "epci": epci, "communes": communes}
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+    print(f"\nEntrées : {results['fichiers_entree']} fichiers, {results['taille_entree_mo']} Mo ; "
+          f"scan DuckDB brut : {results['scan_duckdb_s']} s ({scan_rows} lignes)")
+    for label, _ in runs:
+        r = results[label]
+        print(f"{label:15s} : {r['duree_s']:7.1f} s, pic mémoire {r['memoire_max_mio']} Mio, "
+              f"{r['ratio_scan']} × le scan brut, {r['epci']} EPCI, {r['communes']} communes")
+
+
+if __name__ == "__main__":
+    main()

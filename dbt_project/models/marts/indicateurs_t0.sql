@@ -1,0 +1,56 @@
+-- T0-ready long table: every indicator per territory (EPCI and département of the diagnostic) with its
+-- provenance (checksums of the source files, millésime, COG vintage, build id). A later issue freezes it
+-- as the T0 and compares it with the re-run three years later; several millésimes live side by side.
+with territoires as (select * from {{ ref('int_besoins__indicateurs_territoires') }}),
+epci_departement as (
+    select distinct code_epci, libelle_epci, code_departement
+    from {{ ref('int_geo__communes_epci') }}
+    where code_departement in {{ departements_sql() }} and code_epci is not null
+),
+departements as (
+    select distinct code_departement, libelle_departement from {{ ref('int_geo__communes_epci') }}
+    where code_departement in {{ departements_sql() }}
+),
+sources_fichiers as (
+    select source_id, string_agg(sha256, ',' order by sha256) as sha256
+    from {{ ref('provenance') }} group by source_id
+),
+sources_indicateurs as (
+    select m.indicateur_id, string_agg(distinct s.sha256, ',') as sources_sha256
+    from {{ ref('map_variables__indicateurs') }} as m
+    join sources_fichiers as s using (source_id)
+    group by m.indicateur_id
+),
+lignes as (
+    select 'epci' as niveau, e.code_epci as code_territoire, e.libelle_epci as libelle, e.code_departement, t.*
+        exclude (niveau, code_territoire)
+    from epci_departement as e join territoires as t on t.niveau = 'epci' and t.code_territoire = e.code_epci
+    union all by name
+    select 'departement' as niveau, d.code_departement as code_territoire, d.libelle_departement as libelle,
+        d.code_departement, t.* exclude (niveau, code_territoire)
+    from departements as d join territoires as t on t.niveau = 'departement' and t.code_territoire = d.code_departement
+)
+select
+    l.niveau::varchar as niveau,
+    l.code_territoire::varchar as code_territoire,
+    l.libelle::varchar as libelle,
+    l.code_departement::varchar as code_departement,
+    l.indicateur_id::varchar as indicateur_id,
+    r.libelle::varchar as libelle_indicateur,
+    r.unite::varchar as unite,
+    r.axe::varchar as axe,
+    round(l.valeur, 4)::double as valeur,
+    round(l.numerateur, 4)::double as numerateur,
+    round(l.denominateur, 4)::double as denominateur,
+    l.statut::varchar as statut,
+    l.millesime::integer as millesime,
+    l.periode::varchar as periode,
+    {{ var('geo_millesime') }}::integer as geo_millesime,
+    coalesce(coalesce(si.sources_sha256, case when l.indicateur_id = 'nb_personnes_pauvres' then sf.sha256 end), '')::varchar
+        as sources_sha256,
+    '{{ var("build_id") }}'::varchar as build_id,
+    coalesce(l.donnees_synthetiques, false)::boolean as donnees_synthetiques
+from lignes as l
+join {{ ref('ref_indicateurs') }} as r using (indicateur_id)
+left join sources_indicateurs as si using (indicateur_id)
+left join sources_fichiers as sf on sf.source_id = 'insee_filosofi'

@@ -1,0 +1,1 @@
+{{ stg_valeurs_longues('caf', 'caf_valeurs', extra=['note']) }}

@@ -1,0 +1,1 @@
+{{ stg_valeurs_longues('france_travail', 'france_travail_valeurs') }}

@@ -1,0 +1,1 @@
+{{ stg_valeurs_longues('insee_populations_legales', 'insee_populations_legales_valeurs') }}

@@ -1,0 +1,111 @@
+"""Reading helpers for offer exports: JSON arrays with the file line of each record, list-valued cells."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ingestion.errors import Anomalie, FichierInvalide
+from ingestion.readers.common import decode_utf8, read_delimited
+
+
+def _record_lines(text: str) -> list[int]:
+    """Line number where each top-level object of a JSON array starts (strings and nesting are skipped)."""
+    lines: list[int] = []
+    depth, line, in_string, escaped = 0, 1, False, False
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            if depth == 1 and ch == "{":
+                lines.append(line)
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+    return lines
+
+
+def read_json_records(path: Path) -> pd.DataFrame:
+    """A JSON array of objects → one row per object, index = line where the object starts."""
+    text = decode_utf8(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FichierInvalide(path.name, [Anomalie(
+            regle=f"JSON invalide ({exc.msg}) : fichier tronqué ou mal formé", lignes=[exc.lineno])]) from None
+    if not isinstance(data, list) or not all(isinstance(o, dict) for o in data):
+        raise FichierInvalide(path.name, "le fichier JSON doit contenir un tableau d'objets ([{…}, {…}])")
+    if not data:
+        raise FichierInvalide(path.name, "le fichier ne contient aucun enregistrement (tableau vide)")
+    lines = _record_lines(text)
+    if len(lines) != len(data):  # one-line arrays or unusual layouts: fall back to record numbers
+        lines = list(range(1, len(data) + 1))
+    frame = pd.DataFrame(data, index=lines)
+    frame.index.name = "ligne"
+    return frame
+
+
+def read_csv_records(path: Path) -> pd.DataFrame:
+    frame = read_delimited(path)
+    return frame.replace({"": None})
+
+
+def as_list(value: Any) -> list[str]:
+    """A list cell in any published form: JSON list, JSON string of a list, Postgres `{a,b}` or `a|b`."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    text = str(value).strip()
+    if not text:
+        return []
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, list):
+            return [str(v).strip() for v in parsed if v is not None and str(v).strip()]
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+        return [v.strip().strip('"') for v in text.split(",") if v.strip()]
+    return [v.strip() for v in re.split(r"[|]", text) if v.strip()]
+
+
+def text_or_none(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def number_or_none(value: Any) -> float | None:
+    text = text_or_none(value)
+    if text is None:
+        return None
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return float("nan")  # kept as NaN: GX reports the line as out of range via the raw column
+
+
+def explode(frame: pd.DataFrame, column: str, values: pd.Series) -> pd.DataFrame:
+    """One row per list item, index = line of the record (for GX line numbers)."""
+    pairs = [(idx, v) for idx, items in values.items() for v in items]
+    out = pd.DataFrame({column: [v for _, v in pairs]}, index=[i for i, _ in pairs], dtype=object)
+    out.index.name = "ligne"
+    return out

@@ -1,0 +1,160 @@
+"""Helpers shared by the "besoins" readers: the long landing shape and Excel tables behind title rows.
+
+Every needs source lands `<source_id>_valeurs` with the columns of `COLONNES_VALEURS`, one row per
+territory × period × variable, `ligne` = line (or Excel row) of the value in the published file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ingestion.errors import Anomalie, FichierInvalide
+from ingestion.readers.common import NOMBRE, to_number
+
+COLONNES_VALEURS = ["niveau", "code_geo", "libelle_geo", "millesime", "periode", "variable", "valeur", "statut",
+                    "ligne"]
+# Non-numeric cells seen in INSEE, CAF, DARES and DREES files.
+CODES_SECRET = {"s", "ns", "n.s.", "secret", "c", ""}
+CODES_NON_DISPONIBLE = {"nd", "n.d.", "so", "-", "///", "...", "na"}
+
+
+def statut_cellule(values: pd.Series) -> pd.Series:
+    """ok / secret / non_disponible / invalide for raw cells (blank = masked, like CAF and Filosofi 2019)."""
+    raw = values.fillna("").astype(str).str.strip()
+    lowered = raw.str.lower()
+    out = pd.Series("invalide", index=values.index, dtype=object)
+    out[lowered.isin(CODES_SECRET)] = "secret"
+    out[lowered.isin(CODES_NON_DISPONIBLE)] = "non_disponible"
+    out[raw.str.replace("\u202f", "", regex=False).str.replace(" ", "", regex=False).str.match(NOMBRE)] = "ok"
+    return out
+
+
+def cellules_en_nombres(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: to_number(frame[c].fillna("").astype(str)) for c in columns}, index=frame.index)
+
+
+def melt_large(frame: pd.DataFrame, *, niveau: str | pd.Series, code: str, libelle: str | None,
+               variables: dict[str, str], millesime: int | dict[str, int], periode: str | dict[str, str] | None,
+               extra: list[str] | None = None) -> pd.DataFrame:
+    """Wide published table (index = file line) → long landing frame.
+
+    `variables` maps published column → landed variable; `millesime`/`periode` are per file or per column.
+    """
+    keep = [code] + ([libelle] if libelle else []) + (extra or [])
+    base = frame[keep].copy()
+    if isinstance(niveau, pd.Series):
+        base["_niveau"] = niveau
+    else:
+        base["_niveau"] = niveau
+    long = base.join(frame[list(variables)]).reset_index().melt(
+        id_vars=["ligne", "_niveau", *keep], value_vars=list(variables), var_name="colonne", value_name="brut")
+    out = pd.DataFrame({
+        "niveau": long["_niveau"],
+        "code_geo": long[code].astype(str),
+        "libelle_geo": long[libelle] if libelle else None,
+        "millesime": long["colonne"].map(millesime) if isinstance(millesime, dict) else millesime,
+        "periode": (long["colonne"].map(periode) if isinstance(periode, dict)
+                    else (periode if periode is not None else long["colonne"].map(lambda _: None))),
+        "variable": long["colonne"].map(variables),
+        "valeur": to_number(long["brut"].fillna("").astype(str)),
+        "statut": statut_cellule(long["brut"]),
+        "ligne": long["ligne"].astype("int64"),
+    })
+    for col in extra or []:
+        out[col] = long[col]
+    out["millesime"] = out["millesime"].astype("Int32")
+    return out
+
+
+def lire_classeur(path: Path, feuilles: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """All (or some) sheets as raw string grids; a damaged or non-Excel file is refused in French."""
+    if not path.read_bytes()[:4].startswith(b"PK"):
+        if path.stat().st_size == 0:
+            raise FichierInvalide(path.name, "le fichier est vide")
+        raise FichierInvalide(path.name, "ce n'est pas un classeur Excel (.xlsx) valide")
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError, XmlError, ZipError
+
+    # calamine (Rust) reads national workbooks ~10x faster than openpyxl (ensemble.xlsx: 0.5 s vs 7 s).
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, PasswordError, XmlError, ZipError, ValueError, OSError) as exc:
+        raise FichierInvalide(path.name, f"classeur Excel illisible ({type(exc).__name__})") from None
+    names = feuilles if feuilles is not None else wb.sheet_names
+    missing = [n for n in names if n not in wb.sheet_names]
+    if missing:
+        raise FichierInvalide(path.name, [Anomalie(
+            regle=f"feuille(s) attendue(s) absente(s) du classeur : {', '.join(missing)}")])
+    grids = {}
+    for name in names:
+        try:
+            rows = [[_texte(v) for v in row] for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+        except (CalamineError, XmlError, ValueError) as exc:
+            raise FichierInvalide(path.name, f"feuille « {name} » illisible ({type(exc).__name__})") from None
+        width = max((len(r) for r in rows), default=0)
+        grids[name] = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+    return grids
+
+
+def _texte(value: object) -> str | None:
+    """Cells as published text: integers without '.0' (codes and counts), other numbers with a dot."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "isoformat"):  # dates and times
+        return value.isoformat()
+    text = str(value)
+    return text if text.strip() else None
+
+
+def table_sous_titres(path: Path, grid: pd.DataFrame, feuille: str, obligatoires: list[str],
+                      max_titres: int = 30) -> tuple[pd.DataFrame, list[str]]:
+    """Locate the header row by content (title rows above it are tolerated) and return the body.
+
+    The header is the first row holding the first required column; any other required column missing
+    from it (renamed or deleted) is refused, naming the column and the Excel row. Index = Excel row.
+    """
+    cells = grid.iloc[:max_titres].fillna("").astype(str).apply(lambda s: s.str.strip())
+    hits = [i for i in range(len(cells)) if obligatoires[0] in set(cells.iloc[i])]
+    if not hits:
+        raise FichierInvalide(path.name, [Anomalie(
+            regle=(f"ligne d'en-tête introuvable dans la feuille « {feuille} » (colonne « {obligatoires[0]} » "
+                   f"attendue dans les {max_titres} premières lignes)"), colonne=obligatoires[0])])
+    top = hits[0]
+    header = [_clean_header(c) for c in grid.iloc[top]]
+    missing = [c for c in obligatoires if c not in header]
+    if missing:
+        raise FichierInvalide(path.name, [Anomalie(
+            regle=f"colonne(s) absente(s) ou renommée(s) dans l'en-tête de la feuille « {feuille} »",
+            colonne=", ".join(missing), lignes=[top + 1])])
+    body = grid.iloc[top + 1:].copy()
+    body.columns = header
+    body = body.loc[:, [c for c in header if c]]
+    body = body.dropna(how="all")
+    body.index = body.index + 1  # Excel row number
+    body.index.name = "ligne"
+    if body.empty:
+        raise FichierInvalide(path.name, f"la feuille « {feuille} » ne contient aucune ligne de données")
+    body = body.apply(lambda s: s.astype("string").str.strip())
+    return body, [c for c in header if c]
+
+
+def _clean_header(cell: object) -> str:
+    if cell is None or (isinstance(cell, float) and pd.isna(cell)):
+        return ""
+    text = re.sub(r"\s+", " ", str(cell)).strip()
+    return text[:-2] if re.fullmatch(r"\d{4}\.0", text) else text  # years read as floats
+
+
+def colonne_absente(path: Path, colonnes: list[str], attendues: list[str]) -> None:
+    missing = [c for c in attendues if c not in colonnes]
+    if missing:
+        raise FichierInvalide(path.name, [Anomalie(regle="colonne(s) attendue(s) absente(s) ou renommée(s)",
+                                                   colonne=", ".join(missing), lignes=[1])])

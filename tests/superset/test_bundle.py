@@ -1,0 +1,231 @@
+"""The YAML bundle as code: consistency checks without a server (a few ms), plus the marts it reads.
+
+* the generator is in sync with the committed YAML;
+* the connection is read-only (DuckDB read_only, no DML, no upload) and exposed to SQL Lab for analysts;
+* every chart references a dataset of the bundle and only columns/metrics that dataset declares;
+* every dataset is a physical table of schema marts that exists in the served file, with its columns;
+* the five dashboards exist, every chart has a « Source » line right under it, native filters target real columns.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+yaml = pytest.importorskip("yaml")
+
+REPO = Path(__file__).resolve().parents[2]
+BUNDLE = REPO / "dashboards" / "bundle"
+PLACEHOLDER_URI = "duckdb:///__PACTE_SERVED_DB__"
+DASHBOARDS = {
+    "synthese-territoire": "Synthèse du territoire",
+    "etape-1-besoins": "Étape 1 — Besoins",
+    "etape-2-offre": "Étape 2 — Offre",
+    "ecarts-besoins-offre": "Écarts besoins / offre",
+    "indicateurs-t0": "Indicateurs T0",
+}
+
+
+def _load(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def bundle(kind: str, root: Path = BUNDLE) -> dict[str, dict[str, Any]]:
+    """Objects of one kind, by uuid."""
+    return {obj["uuid"]: obj for obj in (_load(p) for p in sorted((root / kind).rglob("*.yaml")))}
+
+
+def _column_name(ref: Any) -> str | None:
+    if isinstance(ref, str):
+        return ref
+    if isinstance(ref, dict) and (ref.get("isColumnReference") or ref.get("expressionType") is None):
+        return ref.get("sqlExpression") or ref.get("column_name") or ref.get("label")
+    return None
+
+
+def chart_refs(chart: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(columns, saved metrics) referenced by a chart's params and saved query_context."""
+    params = chart["params"]
+    columns: set[str] = set()
+    metrics: set[str] = set()
+
+    def add_column(ref: Any) -> None:
+        if name := _column_name(ref):
+            columns.add(name)
+
+    def add_metric(ref: Any) -> None:
+        if isinstance(ref, str):
+            metrics.add(ref)
+        elif isinstance(ref, dict) and ref.get("expressionType") == "SIMPLE":
+            columns.add(ref["column"]["column_name"])
+
+    for key in ("all_columns", "groupby", "columns", "series_columns"):
+        for ref in params.get(key) or []:
+            add_column(ref)
+    if params.get("x_axis"):
+        add_column(params["x_axis"])
+    for key in ("metrics", "percent_metrics"):
+        for ref in params.get(key) or []:
+            add_metric(ref)
+    for key in ("metric", "timeseries_limit_metric"):
+        if params.get(key):
+            add_metric(params[key])
+    for flt in params.get("adhoc_filters") or []:
+        if flt.get("expressionType") == "SIMPLE":
+            add_column(flt["subject"])
+    for raw in params.get("order_by_cols") or []:
+        add_column(json.loads(raw)[0])
+    for query in json.loads(chart["query_context"])["queries"]:
+        for ref in query.get("columns") or []:
+            add_column(ref)
+        for ref in query.get("metrics") or []:
+            add_metric(ref)
+        for flt in query.get("filters") or []:
+            add_column(flt["col"])
+        for ref, _ascending in query.get("orderby") or []:
+            if isinstance(ref, str):
+                (metrics if query.get("metrics") else columns).add(ref)
+            else:
+                add_metric(ref)
+    return columns, metrics
+
+
+def test_generator_is_in_sync_with_the_bundle(tmp_path: Path) -> None:
+    """Running dashboards/generate_bundle.py on a copy changes nothing: the YAML is what the code says."""
+    copy = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, copy)
+    spec = importlib.util.spec_from_file_location("generate_bundle", REPO / "dashboards" / "generate_bundle.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(spec.name, None)
+    module.BUNDLE = copy
+    module.main()
+    for path in sorted(BUNDLE.rglob("*.yaml")):
+        regenerated = copy / path.relative_to(BUNDLE)
+        assert regenerated.exists(), f"{path.name} is not produced by the generator any more"
+        assert regenerated.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), path.name
+    assert sorted(p.relative_to(copy) for p in copy.rglob("*.yaml")) == sorted(
+        p.relative_to(BUNDLE) for p in BUNDLE.rglob("*.yaml")
+    )
+
+
+def test_database_is_read_only_and_exposed_to_sql_lab() -> None:
+    (database,) = bundle("databases").values()
+    assert database["sqlalchemy_uri"] == PLACEHOLDER_URI
+    assert database["extra"]["engine_params"]["connect_args"]["read_only"] is True
+    assert database["expose_in_sqllab"] is True  # analysts only: the comité role has no SQL Lab permission
+    assert database["allow_dml"] is False
+    assert database["allow_file_upload"] is False
+    assert database["allow_ctas"] is False and database["allow_cvas"] is False
+    assert _load(BUNDLE / "metadata.yaml")["type"] == "assets"
+
+
+def test_charts_reference_declared_datasets_columns_and_metrics() -> None:
+    datasets = bundle("datasets")
+    charts = bundle("charts")
+    assert len(charts) >= 20
+    for chart in charts.values():
+        name = chart["slice_name"]
+        assert chart["dataset_uuid"] in datasets, f"{name}: unknown dataset"
+        dataset = datasets[chart["dataset_uuid"]]
+        declared_columns = {c["column_name"] for c in dataset["columns"]}
+        declared_metrics = {m["metric_name"] for m in dataset["metrics"]}
+        columns, metrics = chart_refs(chart)
+        assert columns or metrics, name
+        assert columns <= declared_columns, f"{name}: undeclared columns {columns - declared_columns}"
+        assert metrics <= declared_metrics, f"{name}: undeclared metrics {metrics - declared_metrics}"
+        assert set(chart["params"].get("column_config", {})) <= declared_columns | declared_metrics, name
+        assert chart["description"] and "Source" in chart["description"] or name in _EXPORTED, name
+
+
+_EXPORTED = {
+    "Taux de pauvreté par EPCI",
+    "Taux de pauvreté (seuil 60 %) — classement des EPCI",
+    "Niveau de vie médian et personnes pauvres par EPCI",
+    "Provenance des données",
+    "Fichiers de données synthétiques",
+}
+
+
+def test_dashboards_layout_sources_and_filters() -> None:
+    datasets = bundle("datasets")
+    charts = bundle("charts")
+    dashboards = {d["slug"]: d for d in bundle("dashboards").values()}
+    assert {slug: d["dashboard_title"] for slug, d in dashboards.items()} == DASHBOARDS
+    on_a_dashboard: set[str] = set()
+    for slug, dashboard in dashboards.items():
+        assert dashboard["published"] is True
+        position = dashboard["position"]
+        nodes = [n for n in position.values() if isinstance(n, dict)]
+        chart_nodes = [n for n in nodes if n["type"] == "CHART"]
+        assert chart_nodes, slug
+        for node in chart_nodes:
+            assert node["meta"]["uuid"] in charts, f"{slug}: chart {node['meta']['sliceName']} not in the bundle"
+            on_a_dashboard.add(node["meta"]["uuid"])
+            # the node right after the chart in its column is its « Source » line
+            column = position[node["parents"][-1]]
+            assert column["type"] == "COLUMN", slug
+            following = position[column["children"][column["children"].index(node["id"]) + 1]]
+            assert following["type"] == "MARKDOWN" and "Source :" in following["meta"]["code"], node["id"]
+        intro = " ".join(n["meta"]["code"] for n in nodes if n["type"] == "MARKDOWN")
+        assert "secret" in intro.lower() or slug == "etape-2-offre", slug
+        chart_ids = {n["meta"]["chartId"] for n in chart_nodes}
+        filtered = set()
+        for native_filter in dashboard["metadata"]["native_filter_configuration"]:
+            assert "chartsInScope" not in native_filter, "chart ids in chartsInScope are not remapped on import"
+            assert set(native_filter["scope"]["excluded"]) <= chart_ids
+            for target in native_filter["targets"]:
+                assert target["column"]["name"] in {c["column_name"] for c in datasets[target["datasetUuid"]]["columns"]}
+                filtered.add(target["column"]["name"])
+        assert {"code_departement", "libelle", "millesime"} <= filtered, slug
+    assert on_a_dashboard == set(charts), "every chart of the bundle is on a dashboard"
+    all_uuids = [*datasets, *charts, *(d["uuid"] for d in dashboards.values()), *bundle("databases")]
+    assert len(all_uuids) == len(set(all_uuids))
+
+
+def test_datasets_are_existing_marts(served_db: Path) -> None:
+    """Every dataset reads marts of the served file: a physical mart with every declared column, or a
+    virtual dataset (the map's join of marts.geo_epci and marts.indicateurs_epci) that runs and returns
+    exactly its declared columns. Computed columns and metrics compile against the served file."""
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect(str(served_db), read_only=True)
+    try:
+        served: dict[str, set[str]] = {}
+        for table, column in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'marts'"
+        ).fetchall():
+            served.setdefault(table, set()).add(column)
+        for dataset in bundle("datasets").values():
+            table = dataset["table_name"]
+            assert dataset["schema"] == "marts", table
+            physical = {c["column_name"] for c in dataset["columns"] if not c.get("expression")}
+            if dataset.get("sql"):
+                for read in re.findall(r"marts\.(\w+)", dataset["sql"]):
+                    assert read in served, f"{table}: reads {read}, not a mart of the served file"
+                assert not re.search(r"\b(raw|staging|intermediate)\.", dataset["sql"]), table
+                cursor = con.execute(f"SELECT * FROM ({dataset['sql']}) LIMIT 0")
+                assert {d[0] for d in cursor.description} == physical, table
+                source = f"({dataset['sql']}) AS t"
+            else:
+                assert table in served, f"{table} is not a mart of the served file"
+                assert physical <= served[table], f"{table}: missing in the served file {physical - served[table]}"
+                source = f"marts.{table}"
+            for column in dataset["columns"]:
+                if column.get("expression"):
+                    con.execute(f"SELECT {column['expression']} FROM {source} LIMIT 1").fetchall()
+            for metric in dataset["metrics"]:
+                con.execute(f"SELECT {metric['expression']} FROM {source}").fetchall()
+    finally:
+        con.close()
