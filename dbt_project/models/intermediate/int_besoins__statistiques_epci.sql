@@ -15,10 +15,7 @@ national as (
                partition by indicateur_id, millesime, periode order by valeur_orientee), 1) as percentile_national
     from epci where valeur_orientee is not null
 ),
-epci_departement as (
-    select distinct code_epci, code_departement from {{ ref('int_geo__communes_epci') }}
-    where code_departement in {{ departements_sql() }} and code_epci is not null
-),
+epci_departement as (select * from {{ ref('int_geo__epci_diagnostic') }}),
 departemental as (
     select d.code_epci, d.code_departement, e.indicateur_id, e.millesime, e.periode, e.valeur_orientee,
            rank() over w as rang_departement,

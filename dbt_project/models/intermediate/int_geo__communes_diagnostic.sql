@@ -1,14 +1,11 @@
 -- Communes of every EPCI that touches a diagnostic département (an EPCI is mapped whole), with the contour
 -- codes that cover each of them: its own code in the contours vintage, else the old codes it absorbed.
 with communes as (select * from {{ ref('int_geo__communes_epci') }}),
-epci_diagnostic as (
-    select distinct code_epci from communes
-    where code_departement in {{ departements_sql() }} and code_epci is not null
-),
+
 perimetre as (
     select c.* from communes as c
     where c.code_departement in {{ departements_sql() }}
-       or c.code_epci in (select code_epci from epci_diagnostic)
+       or c.code_epci in (select code_epci from {{ ref('int_geo__epci_diagnostic') }})
 ),
 contours as (
     -- The contours vintage closest to the chosen COG (a commune code is stable unless it merged).

@@ -1,9 +1,6 @@
 -- EPCI contours for offline maps (GeoJSON geometry dissolved from commune contours), one row per EPCI ×
 -- diagnostic département it touches, so that a département filter keeps straddling EPCI whole.
-with epci_departement as (
-    select distinct code_epci, code_departement from {{ ref('int_geo__communes_epci') }}
-    where code_departement in {{ departements_sql() }} and code_epci is not null
-)
+with epci_departement as (select * from {{ ref('int_geo__epci_diagnostic') }})
 select
     g.code_epci::varchar as code_epci,
     g.libelle::varchar as libelle,

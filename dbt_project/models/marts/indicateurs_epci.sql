@@ -1,9 +1,5 @@
 -- One row per EPCI × diagnostic département it touches × indicator × millésime (× période).
-with epci_departement as (
-    select distinct code_epci, libelle_epci, code_departement
-    from {{ ref('int_geo__communes_epci') }}
-    where code_departement in {{ departements_sql() }} and code_epci is not null
-),
+with epci_departement as (select * from {{ ref('int_geo__epci_diagnostic') }}),
 territoires as (select * from {{ ref('int_besoins__indicateurs_territoires') }})
 select
     e.code_epci::varchar as code_epci,

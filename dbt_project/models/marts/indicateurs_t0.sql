@@ -2,11 +2,7 @@
 -- provenance (checksums of the source files, millésime, COG vintage, build id). A later issue freezes it
 -- as the T0 and compares it with the re-run three years later; several millésimes live side by side.
 with territoires as (select * from {{ ref('int_besoins__indicateurs_territoires') }}),
-epci_departement as (
-    select distinct code_epci, libelle_epci, code_departement
-    from {{ ref('int_geo__communes_epci') }}
-    where code_departement in {{ departements_sql() }} and code_epci is not null
-),
+epci_departement as (select * from {{ ref('int_geo__epci_diagnostic') }}),
 departements as (
     select distinct code_departement, libelle_departement from {{ ref('int_geo__communes_epci') }}
     where code_departement in {{ departements_sql() }}

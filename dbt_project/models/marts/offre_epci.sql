@@ -1,10 +1,7 @@
 -- Offer per EPCI × data·inclusion v1 thématique (grouped by axe of the Pacte), one row per diagnostic
 -- département the EPCI touches; ratios per 10,000 inhabitants and per 1,000 poor people; dispositifs of
 -- the tableau synthétique attached to the thématique (or its category) and to the EPCI's territory.
-with epci_departement as (
-    select distinct code_epci, libelle_epci, code_departement from {{ ref('int_geo__communes_epci') }}
-    where code_departement in {{ departements_sql() }} and code_epci is not null
-),
+with epci_departement as (select * from {{ ref('int_geo__epci_diagnostic') }}),
 pauvres as (
     select code_territoire as code_epci, valeur
     from {{ ref('int_besoins__indicateurs_territoires') }}

@@ -7,10 +7,7 @@ with communes as (
     select c.code_commune, c.code_epci, c.code_departement, coalesce(p.population, 0) as population
     from {{ ref('int_geo__communes_epci') }} as c
     left join {{ ref('int_geo__population_communes') }} as p using (code_commune)
-    where c.code_epci in (
-        select code_epci from {{ ref('int_geo__communes_epci') }}
-        where code_departement in {{ departements_sql() }} and code_epci is not null
-    )
+    where c.code_epci in (select code_epci from {{ ref('int_geo__epci_diagnostic') }})
 ),
 epci as (
     select code_epci, any_value(code_departement) as code_departement_principal,
