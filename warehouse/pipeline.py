@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from ingestion.errors import Anomalie, ErreurPacte, FichierInvalide
+from ingestion.errors import ErreurPacte, FichierInvalide
 from ingestion.fetch import read_origins
 from ingestion.landing import new_run_id, sha256_of
 from ingestion.registry import FichierReconnu, scan_inbox
@@ -210,7 +210,3 @@ def run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | None 
         entries = validate_and_stage(ws, plan, progress)
         land(ws, plan, entries)
         return publish_step(ws, plan, build_step(ws, plan, geo_millesime))
-
-
-def anomalies_text(errors: list[Anomalie]) -> str:
-    return "\n".join(a.decrire() for a in errors)
