@@ -6,6 +6,7 @@ rendered as a standalone HTML report kept next to the quarantined file.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -63,26 +64,30 @@ def _line(index: Any) -> int:
     return int(index.get("ligne", -1)) if isinstance(index, dict) else int(index)
 
 
-def validate(suite_name: str, lecture: Any) -> Resultat:
+@functools.cache
+def _batch_definition() -> Any:
+    """One ephemeral context per process: building one per file costs more than small files' checks."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = ctx.data_sources.add_pandas("controle")
+    return ctx.data_sources.add_pandas("controle").add_dataframe_asset("controle").add_batch_definition_whole_dataframe(
+        "tout")
+
+
+def validate(suite_name: str, lecture: Any) -> Resultat:
+    import great_expectations as gx
+
+    batch_definition = _batch_definition()
     anomalies: list[Anomalie] = []
     details: list[dict[str, Any]] = []
     for frame_name, expectations in build_suite(suite_name, lecture).items():
         if not expectations:
             continue
-        frame = lecture.controles[frame_name]
-        batch = source.add_dataframe_asset(frame_name).add_batch_definition_whole_dataframe("tout")
-        suite = ctx.suites.add(gx.ExpectationSuite(name=f"{suite_name}.{frame_name}"))
-        for exp in expectations:
-            suite.add_expectation(exp)
-        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{suite_name}.{frame_name}", data=batch,
-                                                                    suite=suite))
-        result = vd.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": lecture.controles[frame_name]})
+        suite = gx.ExpectationSuite(name=f"{suite_name}.{frame_name}", expectations=expectations)
+        result = batch.validate(suite, result_format="SUMMARY")
         for res in result.results:
             entry = {"controle": frame_name, "attente": res.expectation_config.type,
                      "parametres": {k: v for k, v in res.expectation_config.kwargs.items() if k != "batch_id"},

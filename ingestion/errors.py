@@ -39,6 +39,10 @@ class FichierInvalide(Exception):
         self.rapport = rapport
         super().__init__(self.message())
 
+    def __reduce__(self) -> tuple[type, tuple[str, list[Anomalie], str | None]]:
+        # Raised in validation worker processes: pickle the fields, not the rendered message.
+        return (type(self), (self.fichier, self.anomalies, self.rapport))
+
     def message(self) -> str:
         lignes = [f"Fichier refusé : {self.fichier}"]
         lignes += [f"  • {a.decrire()}" for a in self.anomalies]

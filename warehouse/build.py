@@ -28,14 +28,17 @@ class BuildResult:
 
 
 def load_raw(ws: Workspace, path: Path) -> None:
-    """Create schema `raw` with one table per landing entity (empty when nothing was landed)."""
+    """Create schema `raw` with one view per landing entity (an empty table when nothing was landed).
+
+    Views, not copies: staging reads each Parquet file once anyway, and copying national files into the
+    build cost 7-12 s per run. Landed files are immutable (named by checksum), so the views stay valid."""
     with duckdb.connect(str(path)) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS raw")
         for entity, columns in landing_schemas().items():
             files = ws.landing.files_for(entity)
             if files:
                 listing = ", ".join(f"'{f}'" for f in files)
-                con.execute(f"CREATE OR REPLACE TABLE raw.{entity} AS "
+                con.execute(f"CREATE OR REPLACE VIEW raw.{entity} AS "
                             f"SELECT * FROM read_parquet([{listing}], union_by_name = true)")
             else:
                 cols = ", ".join(f"{c} {t}" for c, t in {**columns, **LINEAGE_SCHEMA}.items())

@@ -100,7 +100,7 @@ def cmd_run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | N
         task = bar.add_task("Validation des fichiers", total=None)
 
         def progress(name: str, i: int, n: int) -> None:
-            bar.update(task, description=f"Validation : {name}", completed=i - 1, total=n)
+            bar.update(task, description=f"Validé : {name}", completed=i, total=n)
 
         publication = pipeline.run(ws, departement, inbox, geo_millesime, progress=progress, on_plan=show_plan)
     return publication

@@ -7,8 +7,11 @@ A run is all-or-nothing: if any file fails validation, nothing is landed and not
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,39 +101,85 @@ def plan_rebuild(ws: Workspace, departement: str | None = None) -> Plan:
     return Plan(run_id=new_run_id(), departement=dep, inbox=ws.root, reconnus=[], inconnus=[])
 
 
-def validate_and_stage(ws: Workspace, plan: Plan, progress: Progress | None = None) -> dict[str, dict[str, Any]]:
-    """Read and validate every recognised file; stage the good ones. Refused files go to quarantine."""
+# Reading and validating national files is CPU-bound pandas/GX work: above this many bytes to check, files are
+# spread over worker processes (one per core, at most PARALLEL_MAX); below it, starting them costs more.
+PARALLEL_MIN_BYTES = 8_000_000
+PARALLEL_MAX = 4
+
+
+@dataclass(frozen=True)
+class _Tache:
+    """One file to read, validate and stage (picklable: sent to a worker process)."""
+
+    root: Path
+    run_id: str
+    fichier: FichierReconnu
+    sha: str
+    synthetique: bool
+    origine: dict[str, str] | None
+
+
+def _check_and_stage(tache: _Tache) -> dict[str, Any]:
+    """Read, validate (GX) and stage one file; raise FichierInvalide with its report when refused."""
     from expectations.runner import validate, write_report
 
-    staging = ws.staging_dir(plan.run_id)
+    ws = Workspace.at(tache.root)
+    fichier = tache.fichier
+    lecture = fichier.format.load_reader()(fichier)
+    resultat = validate(fichier.format.suite, lecture)
+    if not resultat.succes:
+        report = ws.quarantine_dir(tache.run_id) / f"{fichier.path.name}.rapport.html"
+        write_report(report, fichier.path.name, fichier.format.suite, resultat)
+        raise FichierInvalide(fichier.path.name, resultat.anomalies, rapport=str(report))
+    return ws.landing.stage(ws.staging_dir(tache.run_id), fichier, lecture, tache.sha, tache.run_id,
+                            synthetique=tache.synthetique, origine=tache.origine)
+
+
+def _workers(taches: list[_Tache]) -> int:
+    if sum(t.fichier.path.stat().st_size for t in taches) < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(len(taches), os.cpu_count() or 1, PARALLEL_MAX))
+
+
+def validate_and_stage(ws: Workspace, plan: Plan, progress: Progress | None = None) -> dict[str, dict[str, Any]]:
+    """Read and validate every recognised file; stage the good ones. Refused files go to quarantine."""
     synthetic = _synthetic_names(plan.inbox)
     origins = read_origins(plan.inbox)  # URL and retrieval date of downloaded files (ingestion.fetch)
-    entries: dict[str, dict[str, Any]] = {}
-    errors: list[FichierInvalide] = []
-    for i, fichier in enumerate(plan.reconnus, start=1):
-        if progress:
-            progress(fichier.path.name, i, len(plan.reconnus))
+    taches: list[_Tache] = []
+    for fichier in plan.reconnus:
         sha = sha256_of(fichier.path)
-        if ws.landing.already_landed(sha) or sha in entries:
+        if ws.landing.already_landed(sha) or any(t.sha == sha for t in taches):
             plan.deja_charges.append(fichier.path.name)
             continue
+        taches.append(_Tache(ws.root, plan.run_id, fichier, sha, fichier.path.name in synthetic, origins.get(sha)))
+    entries: dict[str, dict[str, Any]] = {}
+    errors: list[FichierInvalide] = []
+
+    def settle(tache: _Tache, outcome: Callable[[], dict[str, Any]]) -> None:
         try:
-            lecture = fichier.format.load_reader()(fichier)
-            resultat = validate(fichier.format.suite, lecture)
-            if not resultat.succes:
-                report = ws.quarantine_dir(plan.run_id) / f"{fichier.path.name}.rapport.html"
-                write_report(report, fichier.path.name, fichier.format.suite, resultat)
-                raise FichierInvalide(fichier.path.name, resultat.anomalies, rapport=str(report))
-            entries[sha] = ws.landing.stage(staging, fichier, lecture, sha, plan.run_id,
-                                            synthetique=fichier.path.name in synthetic,
-                                            origine=origins.get(sha))
+            entries[tache.sha] = outcome()
         except FichierInvalide as exc:
-            _quarantine(ws, plan.run_id, fichier.path, exc)
+            _quarantine(ws, plan.run_id, tache.fichier.path, exc)
             errors.append(exc)
+        if progress:
+            progress(tache.fichier.path.name, len(entries) + len(errors), len(taches))
+
+    workers = _workers(taches)
+    if workers == 1:
+        for tache in taches:
+            settle(tache, lambda tache=tache: _check_and_stage(tache))
+    else:
+        # fork: workers inherit the imported readers; the largest files go first to balance the cores.
+        taches.sort(key=lambda t: t.fichier.path.stat().st_size, reverse=True)
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {pool.submit(_check_and_stage, t): t for t in taches}
+            for future in as_completed(futures):
+                settle(futures[future], future.result)
     if errors:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(ws.staging_dir(plan.run_id), ignore_errors=True)
+        errors.sort(key=lambda e: e.fichier)
         raise ValidationEchouee(errors)
-    return entries
+    return {t.sha: entries[t.sha] for t in sorted(taches, key=lambda t: t.fichier.path.name)}
 
 
 def _quarantine(ws: Workspace, run_id: str, path: Path, exc: FichierInvalide) -> None:

