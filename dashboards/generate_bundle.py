@@ -12,7 +12,13 @@ of the former « Besoins — pauvreté monétaire par EPCI » dashboard are reus
 on « Étape 1 — Besoins » (same dashboard uuid: re-import overwrites it).
 
 Every chart sits in a column above a one-line « Source » note, so committee
-members read the source, unit and millésime right under each chart. Values
+members read the source, unit and millésime right under each chart.
+
+The service-point map of « Étape 2 — Offre » is a deck.gl « Multiple Layers »
+chart: its layers (EPCI polygons, then one point layer per axe, each colour
+named in the source note since such a map draws no legend) are charts of
+their own, on no dashboard, listed by uuid in params.pacte_couches;
+`manage.py import` puts their instance ids in params.deck_slices. Values
 under secret statistique are shown as the word « secret » (column
 valeur_texte), never as 0.
 """
@@ -43,6 +49,7 @@ DS_OFFRE = str(uuid.uuid5(NAMESPACE, "dataset:offre_epci"))
 DS_ECARTS = str(uuid.uuid5(NAMESPACE, "dataset:ecarts_epci"))
 DS_DISPOSITIFS = str(uuid.uuid5(NAMESPACE, "dataset:dispositifs"))
 DS_SCHEMAS = str(uuid.uuid5(NAMESPACE, "dataset:schemas_passages"))
+DS_POINTS = str(uuid.uuid5(NAMESPACE, "dataset:carte_services_points"))
 GENERATED_MARK = "généré par dashboards/generate_bundle.py"
 # Transparent tile served by superset_config.py; the public URL is put in place by `manage.py import`.
 BLANK_TILE_STYLE = "tile://__PACTE_URL_PUBLIQUE__/pacte/tuile-vide.png"
@@ -312,6 +319,7 @@ ECARTS_COLUMNS = [
     ("rang", "Rang", "INTEGER"),
 ]
 DISPOSITIFS_COLUMNS = [
+    ("code_departement", "Département", "VARCHAR"),
     ("intitule", "Dispositif", "VARCHAR"),
     ("porteur", "Porteur", "VARCHAR"),
     ("mode_financement", "Financement", "VARCHAR"),
@@ -324,6 +332,7 @@ DISPOSITIFS_COLUMNS = [
     ("pistes_developpement", "Pistes de développement", "VARCHAR"),
 ]
 SCHEMAS_COLUMNS = [
+    ("code_departement", "Département", "VARCHAR"),
     ("titre", "Document", "VARCHAR"),
     ("type_schema", "Type de schéma", "VARCHAR"),
     ("page", "Page", "INTEGER"),
@@ -331,6 +340,33 @@ SCHEMAS_COLUMNS = [
     ("thematique", "Thématique", "VARCHAR"),
     ("extrait", "Extrait", "VARCHAR"),
 ]
+# Service points (marts.services_points: one row per service × thématique) with the thématique's label,
+# for the offline map of the offer; services without coordinates cannot be drawn.
+POINTS_SQL = """SELECT p.service_id, p.nom, p.code_commune, p.code_epci, p.code_departement, p.latitude, p.longitude,
+  p.localisation, p.a_distance, p.thematique, coalesce(t.libelle_thematique, p.thematique) AS libelle_thematique,
+  p.categorie, p.axe, p.source_id, p.donnees_synthetiques
+FROM marts.services_points AS p
+LEFT JOIN (SELECT thematique, any_value(libelle_thematique) AS libelle_thematique FROM marts.offre_epci GROUP BY 1) AS t
+  USING (thematique)
+WHERE p.latitude IS NOT NULL AND p.longitude IS NOT NULL"""
+POINTS_COLUMNS = [
+    ("service_id", "Service (identifiant)", "VARCHAR"),
+    ("nom", "Service", "VARCHAR"),
+    ("code_commune", "Code commune (INSEE)", "VARCHAR"),
+    ("code_epci", "Code EPCI (SIREN)", "VARCHAR"),
+    ("code_departement", "Département", "VARCHAR"),
+    ("latitude", "Latitude", "DOUBLE"),
+    ("longitude", "Longitude", "DOUBLE"),
+    ("localisation", "Localisation", "VARCHAR"),
+    ("a_distance", "Service à distance", "BOOLEAN"),
+    ("thematique", "Thématique (code)", "VARCHAR"),
+    ("libelle_thematique", "Thématique", "VARCHAR"),
+    ("categorie", "Catégorie", "VARCHAR"),
+    ("axe", "Axe", "VARCHAR"),
+    ("source_id", "Source", "VARCHAR"),
+    ("donnees_synthetiques", "Données synthétiques", "BOOLEAN"),
+]
+POINTS_VERBOSE = {name: verbose for name, verbose, _type in POINTS_COLUMNS}
 COUNT_METRIC = _metric("count", "Nombre de lignes", "COUNT(*)")
 
 
@@ -449,6 +485,14 @@ def generated_datasets() -> list[dict[str, Any]]:
             [],
             [],
         ),
+        dataset_yaml(
+            "carte_services_points",
+            "Points de service localisés (marts.services_points) avec le libellé de leur thématique, pour la carte de l'offre",
+            POINTS_COLUMNS,
+            [],
+            [_metric("nb_services_points", "Points de service", "COUNT(DISTINCT service_id)", ",d")],
+            sql=POINTS_SQL,
+        ),
     ]
 
 
@@ -475,7 +519,7 @@ def extend_dataset(path: Path, columns: list[dict[str, Any]], metrics: list[dict
 class Chart:
     key: str
     name: str
-    viz: str  # table_raw | table_agg | bar | big_number
+    viz: str  # table_raw | table_agg | bar | big_number | map (polygons) | points (deck.gl scatter) | multi (layers)
     dataset: str
     source: str
     description: str = ""
@@ -489,6 +533,11 @@ class Chart:
     subheader: str = ""
     horizontal: bool = True
     row_limit: int = 1000
+    color: tuple[int, int, int] | None = None  # points: colour of the layer
+    radius: int = 4  # points: smallest radius, in pixels
+    scheme: str = "superset_seq_1"  # map: sequential colour scheme of the polygons
+    opacity: int = 85  # map: opacity of the polygons (%)
+    layers: list[str] = field(default_factory=list)  # multi: keys of the layer charts, drawn in this order
 
     @property
     def uuid(self) -> str:
@@ -627,9 +676,9 @@ def chart_yaml(chart: Chart) -> dict[str, Any]:
             extruded=False,
             line_width=1,
             line_width_unit="pixels",
-            opacity=85,
+            opacity=chart.opacity,
             color_scheme_type="linear_palette",
-            linear_color_scheme="superset_seq_1",
+            linear_color_scheme=chart.scheme,
             num_buckets=5,
             legend_position="tr",
             legend_format=",.1f",
@@ -644,6 +693,42 @@ def chart_yaml(chart: Chart) -> dict[str, Any]:
             multiplier=1,
         )
         query.update(columns=["contour", "libelle"], metrics=[metric], orderby=[[metric, False]])
+    elif chart.viz == "points":
+        assert chart.color is not None
+        r, g, b = chart.color
+        params.update(
+            viz_type="deck_scatter",
+            spatial={"type": "latlong", "latCol": "latitude", "lonCol": "longitude"},
+            point_radius_fixed={"type": "fix", "value": 500},
+            point_unit="radius_m",
+            min_radius=chart.radius,
+            max_radius=chart.radius + 6,
+            multiplier=1,
+            color_picker={"r": r, "g": g, "b": b, "a": 1},
+            dimension=None,
+            color_scheme="supersetColors",
+            mapbox_style=BLANK_TILE_STYLE,
+            viewport={"longitude": 2.4, "latitude": 46.6, "zoom": 5, "bearing": 0, "pitch": 0},
+            autozoom=True,
+            row_limit=chart.row_limit,
+            js_columns=[],
+            tooltip_contents=[
+                {"item_type": "column", "column_name": c, "verbose_name": POINTS_VERBOSE[c]} for c in chart.columns
+            ],
+            time_grain_sqla=None,
+        )
+        query.update(columns=["longitude", "latitude", *chart.columns], metrics=[], orderby=[])
+    elif chart.viz == "multi":
+        ids = chart_ids()
+        params.update(
+            viz_type="deck_multi",
+            deck_slices=[ids[key] for key in chart.layers],  # placeholders: `manage.py import` puts the real ids
+            pacte_couches=[CHART_BY_KEY[key].uuid for key in chart.layers],
+            mapbox_style=BLANK_TILE_STYLE,
+            viewport={"longitude": 2.4, "latitude": 46.6, "zoom": 5, "bearing": 0, "pitch": 0},
+            autozoom=True,
+        )
+        query.update(columns=[], metrics=chart.metrics, orderby=[])
     elif chart.viz == "big_number":
         (metric,) = chart.metrics
         params.update(
@@ -684,6 +769,9 @@ def chart_yaml(chart: Chart) -> dict[str, Any]:
     }
 
 
+# Colours of the service points, by axe of the Pacte (named in the source line under the map).
+AXE_COLORS = {1: (31, 119, 180), 2: (255, 127, 14), 3: (148, 103, 189), 4: (44, 160, 44)}
+AXE_COLOR_NAMES = {1: "bleu", 2: "orange", 3: "violet", 4: "vert"}
 TABLE_FORMATS = {"valeur_departement": ",.1f", "valeur_france": ",.1f", "millesime": "d", "geo_millesime": "d"}
 SRC_FILOSOFI = f"{FILOSOFI} ; unité indiquée par ligne ; millésime des revenus en colonne."
 
@@ -1013,6 +1101,52 @@ CHARTS: list[Chart] = [
         metrics=["ecart_departement"],
         filters=[("valeur", "IS NOT NULL", None)],
     ),
+    # ---- Étape 2 — Offre: service points over the EPCI, a deck.gl multi-layer chart whose layers are
+    # saved charts of their own (not placed on a dashboard): one polygon layer, one point layer per axe.
+    Chart(
+        "o_carte_fond",
+        "Couche de la carte de l'offre — taux de pauvreté par EPCI",
+        "map",
+        DS_CARTE,
+        f"{FILOSOFI} ; contours : marts.geo_epci ; en %.",
+        "Fond de la « Carte des points de service sur le taux de pauvreté par EPCI » (couche, pas de tableau de bord).",
+        metrics=["valeur_recente"],
+        filters=[("indicateur_id", "==", "taux_pauvrete_60"), ("valeur", "IS NOT NULL", None)],
+        scheme="white_black",
+        opacity=45,
+    ),
+    *(
+        Chart(
+            f"o_points_axe{axe}",
+            f"Couche de la carte de l'offre — points de service de l'axe {axe}",
+            "points",
+            DS_POINTS,
+            "Répertoires de l'offre data·inclusion et Soliguide (marts.services_points).",
+            f"Points de service de l'axe {axe} sur la « Carte des points de service sur le taux de pauvreté par EPCI » "
+            "(couche, pas de tableau de bord).",
+            columns=["nom", "libelle_thematique"],
+            filters=[("axe", "==", str(axe))],
+            color=color,
+            radius=12 - 2 * axe,  # drawn from axe 1 (largest) to axe 4: axes at one place show as concentric rings
+            row_limit=20000,
+        )
+        for axe, color in AXE_COLORS.items()
+    ),
+    Chart(
+        "o_carte_services",
+        "Carte des points de service sur le taux de pauvreté par EPCI",
+        "multi",
+        DS_POINTS,
+        "Répertoires de l'offre data·inclusion et Soliguide (marts.services_points), un point par service et "
+        f"thématique ; fond : {FILOSOFI}, taux de pauvreté (seuil 60 %) de l'EPCI, en %, du plus clair (faible) au plus "
+        f"foncé (élevé) ; points : {', '.join(f'axe {a} en {n}' for a, n in AXE_COLOR_NAMES.items())} (cercles "
+        "concentriques quand plusieurs axes sont présents au même endroit).",
+        "Services localisés (coordonnées publiées, sinon point représentatif de la commune : les services d'une même "
+        "commune se superposent) sur les EPCI colorés selon le taux de pauvreté ; survoler un point affiche le "
+        "service et sa thématique.",
+        metrics=["nb_services_points"],
+        layers=["o_carte_fond", *(f"o_points_axe{axe}" for axe in AXE_COLORS)],
+    ),
 ]
 CHART_BY_KEY = {c.key: c for c in CHARTS}
 DATASET_COLUMNS: dict[str, set[str]] = {}  # filled by main() from the YAML
@@ -1061,7 +1195,8 @@ SECRET_NOTE = (
 OFFRE_INTRO = (
     "Services recensés par thématique et par EPCI (taux pour 10 000 habitants et pour 1 000 personnes pauvres), "
     "tableau synthétique des dispositifs (porteur, financement, difficultés, couverture, pistes) et passages des "
-    "schémas départementaux classés par axe. La carte des points de service n'est pas encore disponible."
+    "schémas départementaux classés par axe. La carte situe les points de service, colorés par axe du Pacte, sur les "
+    "EPCI colorés selon leur taux de pauvreté."
 )
 DASHBOARDS = [
     Dashboard(
@@ -1104,6 +1239,7 @@ DASHBOARDS = [
         f"### Étape 2 — Offre\n\n{OFFRE_INTRO}",
         [
             [("o_thematiques", 5, 70), ("o_publics", 7, 70)],
+            [("o_carte_services", 12, 100)],
             [("o_offre", 12, 70)],
             [("o_dispositifs", 12, 70)],
             [("o_schemas", 12, 70)],
@@ -1170,15 +1306,24 @@ FIXED_INDICATOR = {
     "b_facteurs",
     "b_tous",
     "o_publics",
+    "o_carte_services",
     "e_tableau",
     "t_millesimes",
 }
 
 
+def _chart_datasets(chart_key: str) -> list[str]:
+    """The chart's dataset, then those of its layers (a multi-layer map passes its filters to every layer)."""
+    if chart_key in CHART_BY_KEY:
+        chart = CHART_BY_KEY[chart_key]
+        return [chart.dataset, *(CHART_BY_KEY[layer].dataset for layer in chart.layers)]
+    return [EXISTING[chart_key][2]]
+
+
 def _excluded(filter_key: str, chart_key: str) -> bool:
-    dataset = CHART_BY_KEY[chart_key].dataset if chart_key in CHART_BY_KEY else EXISTING[chart_key][2]
-    if FILTERS[filter_key][1] not in DATASET_COLUMNS[dataset]:
-        return True  # the chart's dataset has no such column
+    dataset, *layers = _chart_datasets(chart_key)
+    if any(FILTERS[filter_key][1] not in DATASET_COLUMNS[d] for d in (dataset, *layers)):
+        return True  # the chart's dataset (or one of its layers') has no such column
     if filter_key == "epci" and dataset == DS_COMMUNE:
         return True  # libelle is the commune there
     if filter_key.startswith("indicateur") or filter_key == "axe":
@@ -1219,6 +1364,13 @@ def _chart_meta(key: str) -> tuple[str, str, str]:
 def chart_ids() -> dict[str, int]:
     """Stable placeholder chart ids (the importer remaps them by uuid)."""
     return {key: i + 1 for i, key in enumerate([*EXISTING, *CHART_BY_KEY])}
+
+
+def _source_height(source: str, width: int) -> int:
+    """Grid height (8 px units) of a « Source » note: two lines fit in 12, each further line takes 3; a line holds
+    about 15 characters per grid column, less the padding."""
+    lines = -(-len(f"Source : {source}") // (15 * width - 12))
+    return 12 + 3 * max(0, lines - 2)
 
 
 def dashboard_yaml(dash: Dashboard) -> dict[str, Any]:
@@ -1277,7 +1429,7 @@ def dashboard_yaml(dash: Dashboard) -> dict[str, Any]:
                 "id": src_id,
                 "children": [],
                 "parents": parents,
-                "meta": {"width": width, "height": 12, "code": f"<small>Source : {source}</small>"},
+                "meta": {"width": width, "height": _source_height(source, width), "code": f"<small>Source : {source}</small>"},
             }
     native_filters = []
     for fkey in dash.filters:

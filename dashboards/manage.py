@@ -12,11 +12,12 @@ Run it with the Superset venv (Superset cannot share the pipeline venv)::
     .venvs/superset/bin/python dashboards/manage.py start --port 8088
     .venvs/superset/bin/python dashboards/manage.py stop
 
-`import` also (re)creates the roles comite and analyste and the RLS filters by
-département (dashboards/pacte_security.py). `utilisateur` creates or updates
-an account (role comite, analyste or admin; one or more départements, each a
-role departement_<code> with its RLS filter); without --mot-de-passe-env a
-random password is generated and printed once.
+`import` also links the multi-layer maps to their layer charts (chart ids are
+not remapped by Superset's importer) and (re)creates the roles comite and
+analyste and the RLS filters by département (dashboards/pacte_security.py).
+`utilisateur` creates or updates an account (role comite, analyste or admin;
+one or more départements, each a role departement_<code> with its RLS filter);
+without --mot-de-passe-env a random password is generated and printed once.
 
 The five dashboards are generated: edit dashboards/generate_bundle.py, run it
 (pipeline venv), review the YAML diff. ``manage.py export`` still rewrites
@@ -338,6 +339,7 @@ def import_and_verify(zip_path: Path, served: Path, objects: dict[str, list[dict
                 details = getattr(exc, "normalized_messages", lambda: None)()
                 raise ManageError(f"Échec de l'import du bundle : {exc} {details or ''}".strip()) from exc
 
+        link_map_layers()
         # Verify from a fresh read of the metadata DB.
         db.session.expire_all()
         print("→ vérification dans la base de métadonnées…", flush=True)
@@ -375,6 +377,37 @@ def import_and_verify(zip_path: Path, served: Path, objects: dict[str, list[dict
                 flush=True,
             )
         apply_security()
+
+
+def link_map_layers() -> None:
+    """Point each multi-layer map at its layers (inside an app context).
+
+    A deck.gl « Multiple Layers » chart lists its layers by chart id (params.deck_slices), which the importer
+    does not remap; the bundle also lists them by uuid (params.pacte_couches), in drawing order.
+    """
+    import uuid
+
+    from superset import db
+    from superset.models.slice import Slice
+
+    for chart in db.session.query(Slice).filter(Slice.viz_type == "deck_multi").all():
+        params = json.loads(chart.params or "{}")
+        layer_uuids = params.get("pacte_couches")
+        if not layer_uuids:
+            continue
+        layers = db.session.query(Slice).filter(Slice.uuid.in_([uuid.UUID(u) for u in layer_uuids])).all()
+        ids = {str(layer.uuid): layer.id for layer in layers}
+        missing = [u for u in layer_uuids if u not in ids]
+        if missing:
+            raise ManageError(f"Couches absentes pour la carte « {chart.slice_name} » : {', '.join(missing)}")
+        params["deck_slices"] = [ids[u] for u in layer_uuids]
+        chart.params = json.dumps(params, ensure_ascii=False)
+        if chart.query_context:
+            query_context = json.loads(chart.query_context)
+            query_context.setdefault("form_data", {})["deck_slices"] = params["deck_slices"]
+            chart.query_context = json.dumps(query_context, ensure_ascii=False)
+        print(f"  carte « {chart.slice_name} » : {len(layers)} couches reliées", flush=True)
+    db.session.commit()
 
 
 def apply_security() -> None:

@@ -16,6 +16,14 @@ Called by dashboards/manage.py inside a Superset app context:
   Filters share the group key `code_departement`, so a user attached to two
   départements sees both (Superset ORs filters of the same group).
 * `ensure_user()` creates or updates an account with its role and départements.
+* `security_manager_class()` is Superset's security manager plus one rule for
+  the accounts that may not explore (comité): a data request must be the query
+  of a saved chart (or of a dashboard native filter), unchanged but for its
+  filters. Superset lets any account that can read a dataset send any query to
+  /api/v1/chart/data or /superset/explore_json/ (other columns, raw rows,
+  `samples`, `drill_detail`, `results`, `query` result types): for the comité,
+  that would be row-level data beyond what the charts show. superset_config.py
+  installs it (CUSTOM_SECURITY_MANAGER).
 
 RLS applies to chart and native-filter queries, not to SQL Lab: an analyste
 reads the whole served file in SQL Lab.
@@ -23,6 +31,8 @@ reads the whole served file in SQL Lab.
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from typing import Any
 
@@ -81,6 +91,7 @@ ANALYSTE_EXTRA_PERMISSIONS: list[tuple[str, str]] = [
     ("can_view_chart_as_table", "Dashboard"),
     ("can_drill", "Dashboard"),
     ("can_get_drill_info", "Dataset"),
+    ("can_samples", "Datasource"),  # drill to detail and samples: the rows behind a chart (RLS applies)
     ("can_csv", "Superset"),
     ("can_read", "Database"),
     ("menu_access", "Charts"),
@@ -88,6 +99,9 @@ ANALYSTE_EXTRA_PERMISSIONS: list[tuple[str, str]] = [
     ("menu_access", "Data"),
 ]
 SQL_LAB_ROLE = "sql_lab"  # built-in role synced by `superset init`
+# /superset/explore_json/ flags that return the rows, the SQL or a file instead of the chart's data.
+RAW_RESPONSE_FLAGS = ("csv", "xlsx", "query", "results", "samples", "drill_detail", "columns", "post_processed")
+ACCES_LIMITE = "Accès limité aux graphiques des tableaux de bord : {}."
 
 
 class SecurityError(Exception):
@@ -235,3 +249,226 @@ def ensure_user(identifiant: str, role_key: str, departements: list[str], passwo
     db.session.commit()
     sync_rls()
     return created
+
+
+# --------------------------------------------------------------------------- dashboard-only data access
+
+
+def _column_name(ref: Any) -> str | None:
+    """A column reference as a name: "libelle", or the SQL of an adhoc column (the x-axis of a bar chart)."""
+    if isinstance(ref, str):
+        return ref
+    if isinstance(ref, dict):
+        return ref.get("sqlExpression") or ref.get("column_name") or ref.get("label")
+    return None
+
+
+def _metric_name(ref: Any) -> str | None:
+    """A saved metric by name; an adhoc metric by its SQL (aggregate(column) for a simple one)."""
+    if isinstance(ref, str):
+        return ref
+    if isinstance(ref, dict):
+        if ref.get("expressionType") == "SIMPLE":
+            column = (ref.get("column") or {}).get("column_name")
+            return f"{ref.get('aggregate')}({column})"
+        return ref.get("sqlExpression") or ref.get("label")
+    return None
+
+
+def _names(values: Any, kind: str) -> set[str]:
+    convert = _column_name if kind == "column" else _metric_name
+    return {n for n in (convert(v) for v in (values if isinstance(values, list) else [values]) if v) if n}
+
+
+def _saved_fields(params: dict[str, Any], query_context: dict[str, Any] | None) -> set[str]:
+    """Every column and metric name a saved chart uses (params and saved query_context)."""
+    fields: set[str] = set()
+    for key in ("all_columns", "groupby", "columns", "series_columns", "x_axis", "order_by_cols", "line_column"):
+        value = params.get(key) or []
+        for ref in value if isinstance(value, list) else [value]:
+            if key == "order_by_cols" and isinstance(ref, str):
+                ref = json.loads(ref)[0]
+            fields |= _names(ref, "column")
+    for key in ("metrics", "percent_metrics", "metric", "timeseries_limit_metric", "size", "secondary_metric"):
+        fields |= _names(params.get(key) or [], "metric")
+    for query in (query_context or {}).get("queries") or []:
+        fields |= _names(query.get("columns") or [], "column") | _names(query.get("metrics") or [], "metric")
+    return fields
+
+
+def _requested_fields(columns: Any, metrics: Any, orderby: Any) -> set[str]:
+    fields = _names(columns or [], "column") | _names(metrics or [], "metric")
+    for ref, *_ascending in orderby or []:
+        fields |= _names(ref, "column") | _names(ref, "metric")
+    return fields
+
+
+def _limit_exceeded(requested: Any, saved: Any) -> bool:
+    try:
+        return saved is not None and requested is not None and int(requested) > int(saved)
+    except (TypeError, ValueError):
+        return True
+
+
+def _sql(clause: Any) -> str:
+    """A SQL filter, compared without spaces and parentheses (the frontend wraps each clause)."""
+    return re.sub(r"[\s()]", "", str(clause or ""))
+
+
+def _saved_filters(params: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(columns of the saved simple filters, saved SQL filters) of a chart."""
+    columns, clauses = set(), {""}
+    for adhoc in params.get("adhoc_filters") or []:
+        if adhoc.get("expressionType") == "SQL":
+            clauses.add(_sql(adhoc.get("sqlExpression")))
+        elif name := _column_name(adhoc.get("subject")):
+            columns.add(name)
+    return columns, clauses
+
+
+def _native_filter_columns() -> set[str]:
+    """Columns the dashboards' native filters target: a chart may be filtered on them."""
+    from superset import db
+    from superset.models.dashboard import Dashboard
+
+    return {
+        target.get("column", {}).get("name")
+        for (metadata,) in db.session.query(Dashboard.json_metadata).all()
+        for native_filter in json.loads(metadata or "{}").get("native_filter_configuration", [])
+        for target in native_filter.get("targets", [])
+    }
+
+
+def _filter_refusal(columns: set[str], clauses: set[str], allowed_columns: set[str], allowed_clauses: set[str]) -> str | None:
+    """Filters narrow the chart's rows: on its columns or the dashboards' filter columns, SQL as saved."""
+    if extra := columns - allowed_columns:
+        return f"filtre sur des colonnes absentes du graphique ({', '.join(sorted(extra))})"
+    if clauses - allowed_clauses:
+        return "filtre SQL différent de celui du graphique"
+    return None
+
+
+def _query_context_refusal(query_context: Any) -> str | None:
+    """Why this /api/v1/chart/data request is not a dashboard chart's or native filter's query (None: it is)."""
+    from superset import db
+    from superset.common.chart_data import ChartDataResultFormat, ChartDataResultType
+    from superset.models.dashboard import Dashboard
+
+    if query_context.result_type != ChartDataResultType.FULL:
+        return f"les données brutes (« {query_context.result_type} ») sont réservées aux analystes"
+    if query_context.result_format != ChartDataResultFormat.JSON:
+        return "l'export des données est réservé aux analystes"
+    form_data = query_context.form_data or {}
+    datasource = query_context.datasource
+    chart = query_context.slice_
+    filter_columns = _native_filter_columns()
+    if chart is None:
+        # a native filter: the values of the column it targets, on its dataset, nothing else
+        dashboard = db.session.get(Dashboard, form_data.get("dashboardId")) if form_data.get("dashboardId") else None
+        filters = json.loads(dashboard.json_metadata or "{}").get("native_filter_configuration", []) if dashboard else []
+        targets = {
+            target.get("column", {}).get("name")
+            for native_filter in filters
+            if native_filter.get("id") == form_data.get("native_filter_id")
+            for target in native_filter.get("targets", [])
+            if target.get("datasetId") == datasource.id
+        }
+        if not targets:
+            return "requête sans graphique ni filtre de tableau de bord"
+        allowed, clauses = targets | {"count"}, {""}
+    else:
+        if (chart.datasource_id, chart.datasource_type) != (datasource.id, datasource.type):
+            return "jeu de données différent de celui du graphique"
+        params = json.loads(chart.params or "{}")
+        saved_query_context = json.loads(chart.query_context) if chart.query_context else {}
+        allowed = _saved_fields(params, saved_query_context)
+        saved_columns, clauses = _saved_filters(params)
+        filter_columns |= saved_columns
+        for query in saved_query_context.get("queries") or []:
+            clauses |= {_sql((query.get("extras") or {}).get(k)) for k in ("where", "having")}
+    for query in query_context.queries:
+        extra = _requested_fields(query.columns, query.metrics, query.orderby) - allowed
+        if extra:
+            return f"colonnes ou mesures absentes du graphique ({', '.join(sorted(extra))})"
+        if chart is not None and _limit_exceeded(query.row_limit, json.loads(chart.params or "{}").get("row_limit")):
+            return "plus de lignes que le graphique"
+        refusal = _filter_refusal(
+            {n for f in query.filter or [] if (n := _column_name(f.get("col")))},
+            {_sql((query.extras or {}).get(k)) for k in ("where", "having")},
+            allowed | filter_columns,
+            clauses,
+        )
+        if refusal:
+            return refusal
+    return None
+
+
+def _viz_refusal(viz: Any) -> str | None:
+    """Why this /superset/explore_json/ request (deck.gl maps) is not a saved chart's query (None: it is)."""
+    from flask import has_request_context, request
+    from superset import db
+    from superset.models.slice import Slice
+
+    if has_request_context() and any(request.args.get(flag) == "true" for flag in RAW_RESPONSE_FLAGS):
+        return "les données brutes, la requête SQL et les exports sont réservés aux analystes"
+    form_data = viz.form_data or {}
+    chart = db.session.get(Slice, form_data["slice_id"]) if form_data.get("slice_id") else None
+    if chart is None:
+        return "requête sans graphique enregistré"
+    if (chart.datasource_id, chart.datasource_type) != (viz.datasource.id, viz.datasource.type):
+        return "jeu de données différent de celui du graphique"
+    saved = chart.form_data
+    if form_data.get("viz_type") != chart.viz_type or form_data.get("deck_slices") != saved.get("deck_slices"):
+        return "type de graphique ou couches différents du graphique enregistré"
+    try:  # on fresh copies: building a query object changes the viz (null filters)
+        requested = type(viz)(datasource=viz.datasource, form_data=copy.deepcopy(form_data)).query_obj()
+        reference = type(viz)(datasource=viz.datasource, form_data=copy.deepcopy(saved)).query_obj()
+    except Exception:  # noqa: BLE001 - a request the chart's own code cannot build is not the chart's
+        return "requête différente de celle du graphique"
+    for query in (requested, reference):
+        query["fields"] = _requested_fields(
+            [*(query.get("columns") or []), *(query.get("groupby") or [])], query.get("metrics"), query.get("orderby")
+        )
+    if not requested["fields"] <= reference["fields"]:
+        return f"colonnes ou mesures absentes du graphique ({', '.join(sorted(requested['fields'] - reference['fields']))})"
+    if _limit_exceeded(requested.get("row_limit"), reference.get("row_limit")):
+        return "plus de lignes que le graphique"
+    requested_columns, requested_clauses = _saved_filters(form_data)
+    saved_columns, saved_clauses = _saved_filters(saved)
+    requested_columns |= {n for f in form_data.get("extra_filters") or [] if (n := _column_name(f.get("col")))}
+    requested_clauses |= {_sql(form_data.get(k)) for k in ("where", "having")}
+    return _filter_refusal(
+        requested_columns,
+        requested_clauses,
+        reference["fields"] | saved_columns | _native_filter_columns(),
+        saved_clauses | {_sql(saved.get(k)) for k in ("where", "having")},
+    )
+
+
+def security_manager_class() -> type:
+    """Superset's security manager, plus: accounts that may not explore only get the data of saved charts."""
+    from superset.errors import ErrorLevel, SupersetError, SupersetErrorType
+    from superset.exceptions import SupersetSecurityException
+    from superset.security import SupersetSecurityManager
+
+    class PacteSecurityManager(SupersetSecurityManager):
+        def limited_to_dashboards(self) -> bool:
+            """Comité accounts: neither administrator nor allowed to explore."""
+            return not self.is_admin() and not self.can_access("can_explore", "Superset")
+
+        def raise_for_access(self, *args: Any, **kwargs: Any) -> None:
+            super().raise_for_access(*args, **kwargs)
+            query_context, viz = kwargs.get("query_context"), kwargs.get("viz")
+            if (query_context is None and viz is None) or not self.limited_to_dashboards():
+                return
+            reason = _query_context_refusal(query_context) if query_context is not None else _viz_refusal(viz)
+            if reason:
+                raise SupersetSecurityException(
+                    SupersetError(
+                        error_type=SupersetErrorType.DATASOURCE_SECURITY_ACCESS_ERROR,
+                        message=ACCES_LIMITE.format(reason),
+                        level=ErrorLevel.WARNING,
+                    )
+                )
+
+    return PacteSecurityManager

@@ -8,6 +8,7 @@ Redis, no Celery, no Mapbox, no outbound calls from the browser.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 _REPO = Path(__file__).resolve().parent.parent
@@ -54,6 +55,12 @@ DATA_CACHE_CONFIG = {**_SIMPLE_CACHE, "CACHE_KEY_PREFIX": "pacte_data_"}
 RATELIMIT_STORAGE_URI = "memory://"
 
 # --- Security -------------------------------------------------------------------
+# Comité accounts only get the data of the dashboards' saved charts (dashboards/pacte_security.py).
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pacte_security import security_manager_class  # noqa: E402
+
+CUSTOM_SECURITY_MANAGER = security_manager_class()
 WTF_CSRF_ENABLED = True
 PREVENT_UNSAFE_DB_CONNECTIONS = True
 SESSION_COOKIE_SAMESITE = "Lax"

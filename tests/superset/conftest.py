@@ -2,9 +2,13 @@
 
 `served_db` is a copy of the demo's served file, on which the pipeline is run a
 second time for département 40 (it accumulates départements), so RLS can be
-checked with two départements. If that second run fails, the copy of the
-demo-only file is served and `second_departement` holds the error, which
-test_security.py reports as a failure.
+checked with two départements. That second run also loads a tableau des
+dispositifs for a Landes EPCI and two schémas naming their département (Landes,
+Charente), so that marts.dispositifs and marts.schemas_passages hold rows of
+both départements (and the demo's schémas, which name none, rows of no
+département). If that second run fails, the copy of the demo-only file is
+served and `second_departement` holds the error, which test_security.py reports
+as a failure.
 """
 
 from __future__ import annotations
@@ -36,14 +40,64 @@ ACCOUNTS = [
 ]
 
 
+def _second_inbox(demo_ws: Path, inbox: Path) -> list[str]:
+    """Synthetic files of the second run: dispositifs of a Landes EPCI, a Landes and a Charente schéma."""
+    import docx
+    import duckdb
+    import openpyxl
+
+    inbox.mkdir(parents=True)
+    con = duckdb.connect(str(demo_ws / "serving" / "pacte.duckdb"), read_only=True)
+    try:
+        code_epci, libelle_epci = con.execute(
+            "SELECT code_epci, min(libelle_epci) FROM intermediate.int_geo__communes_epci "
+            "WHERE code_departement = ? AND code_epci IS NOT NULL GROUP BY 1 ORDER BY 1 LIMIT 1",
+            [SECOND_DEPARTEMENT],
+        ).fetchone()
+    finally:
+        con.close()
+    workbook = openpyxl.load_workbook(demo_ws / "inbox" / "tableau_dispositifs_demo.xlsx")
+    sheet = workbook["Dispositifs"]
+    header = [c.value for c in sheet[1]]
+    sheet.delete_rows(3, sheet.max_row)
+    values = {
+        "Intitulé du dispositif": "Plateforme mobilité solidaire (test)",
+        "Couverture territoriale": "Intercommunale (EPCI)",
+        "EPCI": f"{code_epci} — {libelle_epci}",
+        "Territoire couvert (codes communes ou EPCI, séparés par des virgules)": None,
+    }
+    for column, value in values.items():
+        sheet.cell(row=2, column=header.index(column) + 1, value=value)
+    names = ["tableau_dispositifs_landes.xlsx", "pacte_insertion_landes.docx", "schema_familles_charente.docx"]
+    workbook.save(inbox / names[0])
+    texts = {
+        names[1]: ("Pacte territorial d'insertion des Landes 2025-2029",
+                   ["Insertion professionnelle des bénéficiaires du RSA et retour à l'emploi.",
+                    "Mobilité : permis de conduire et garages solidaires."]),
+        names[2]: ("Schéma départemental des services aux familles de la Charente 2025-2030",
+                   ["Modes de garde et soutien à la parentalité.", "Familles monoparentales et crèches."]),
+    }  # fmt: skip
+    for name, (title, paragraphs) in texts.items():
+        document = docx.Document()
+        document.core_properties.title = title
+        document.add_paragraph(title)
+        for paragraph in paragraphs:
+            document.add_paragraph(paragraph)
+        document.save(str(inbox / name))
+    (inbox / ".synthetique.json").write_text(json.dumps({"fichiers": names}), encoding="utf-8")
+    return names
+
+
 @pytest.fixture(scope="session")
 def two_departements(demo_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The demo workspace, copied, plus a `pacte run` for département 40 on the demo inbox."""
-    ws = tmp_path_factory.mktemp("deux_departements") / "ws"
+    """The demo workspace, copied, plus a `pacte run` for département 40 with the files of `_second_inbox`."""
+    root = tmp_path_factory.mktemp("deux_departements")
+    ws = root / "ws"
     shutil.copytree(demo_ws, ws, ignore=shutil.ignore_patterns("build"))
+    _second_inbox(demo_ws, root / "inbox")
     started = time.monotonic()
     proc = run_cli(
-        "run", "--departement", SECOND_DEPARTEMENT, "--inbox", str(demo_ws / "inbox"), "--workspace", str(ws),
+        "run", "--departement", SECOND_DEPARTEMENT, "--inbox", str(root / "inbox"), "--workspace", str(ws),
         timeout=900,
     )  # fmt: skip
     error = None if proc.returncode == 0 else (proc.stdout[-3000:] + proc.stderr[-3000:])
@@ -148,6 +202,42 @@ class Api:
         return resp.json()
 
 
+class Web(Api):
+    """A browser-like session (login form, session cookie): /superset/explore_json/ and /datasource/ take no JWT."""
+
+    def __init__(self, base: str, username: str, password: str) -> None:
+        import re
+
+        import requests
+
+        self.base = base
+        self.session = requests.Session()
+        page = self.session.get(f"{base}/login/", timeout=30).text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+            r'value="([^"]+)"[^>]*name="csrf_token"', page
+        )
+        assert token, "jeton CSRF absent du formulaire de connexion"
+        resp = self.session.post(
+            f"{base}/login/", data={"username": username, "password": password, "csrf_token": token.group(1)}, timeout=30
+        )
+        assert resp.status_code == 200 and "/login" not in resp.url, f"login {username}: {resp.status_code} {resp.url}"
+        csrf = self.session.get(f"{base}/api/v1/security/csrf_token/", timeout=30)
+        assert csrf.status_code == 200, f"csrf {username}: {csrf.status_code}"
+        self.session.headers.update({"X-CSRFToken": csrf.json()["result"], "Referer": base})
+
+
+@pytest.fixture(scope="session")
+def web_for(superset_server: dict[str, Any]) -> Any:
+    cache: dict[str, Web] = {}
+
+    def get(username: str) -> Web:
+        if username not in cache:
+            cache[username] = Web(superset_server["base"], username, superset_server["passwords"][username])
+        return cache[username]
+
+    return get
+
+
 @pytest.fixture(scope="session")
 def api_for(superset_server: dict[str, Any]) -> Any:
     cache: dict[str, Api] = {}
@@ -162,11 +252,18 @@ def api_for(superset_server: dict[str, Any]) -> Any:
 
 @pytest.fixture(scope="session")
 def saved_charts(api_for: Any) -> dict[str, dict[str, Any]]:
-    """Every chart of the instance (admin view): name -> {id, query_context}."""
+    """Every chart of the instance (admin view): name -> {id, query_context, params, viz_type, datasource_id}."""
     admin = api_for("admin")
     listing = admin.ok("/api/v1/chart/?q=(page_size:100)")["result"]
     charts = {}
     for chart in listing:
         saved = admin.ok(f"/api/v1/chart/{chart['id']}")["result"]
-        charts[saved["slice_name"]] = {"id": chart["id"], "query_context": json.loads(saved["query_context"])}
+        query_context = json.loads(saved["query_context"])
+        charts[saved["slice_name"]] = {
+            "id": chart["id"],
+            "query_context": query_context,
+            "params": json.loads(saved["params"]),
+            "viz_type": saved["viz_type"],
+            "datasource_id": query_context["datasource"]["id"],
+        }
     return charts

@@ -4,7 +4,8 @@
 * the connection is read-only (DuckDB read_only, no DML, no upload) and exposed to SQL Lab for analysts;
 * every chart references a dataset of the bundle and only columns/metrics that dataset declares;
 * every dataset is a physical table of schema marts that exists in the served file, with its columns;
-* the five dashboards exist, every chart has a « Source » line right under it, native filters target real columns.
+* the five dashboards exist, every chart has a « Source » line right under it, native filters target real columns;
+* a multi-layer map lists its layers (charts of the bundle, placed on no dashboard) by uuid.
 """
 
 from __future__ import annotations
@@ -174,6 +175,7 @@ def test_dashboards_layout_sources_and_filters() -> None:
         for node in chart_nodes:
             assert node["meta"]["uuid"] in charts, f"{slug}: chart {node['meta']['sliceName']} not in the bundle"
             on_a_dashboard.add(node["meta"]["uuid"])
+            on_a_dashboard.update(charts[node["meta"]["uuid"]]["params"].get("pacte_couches") or [])  # map layers
             # the node right after the chart in its column is its « Source » line
             column = position[node["parents"][-1]]
             assert column["type"] == "COLUMN", slug
@@ -190,7 +192,7 @@ def test_dashboards_layout_sources_and_filters() -> None:
                 assert target["column"]["name"] in {c["column_name"] for c in datasets[target["datasetUuid"]]["columns"]}
                 filtered.add(target["column"]["name"])
         assert {"code_departement", "libelle", "millesime"} <= filtered, slug
-    assert on_a_dashboard == set(charts), "every chart of the bundle is on a dashboard"
+    assert on_a_dashboard == set(charts), "every chart of the bundle is on a dashboard (or a layer of a map on one)"
     all_uuids = [*datasets, *charts, *(d["uuid"] for d in dashboards.values()), *bundle("databases")]
     assert len(all_uuids) == len(set(all_uuids))
 
@@ -229,3 +231,29 @@ def test_datasets_are_existing_marts(served_db: Path) -> None:
                 con.execute(f"SELECT {metric['expression']} FROM {source}").fetchall()
     finally:
         con.close()
+
+
+def test_multi_layer_maps_list_their_layers() -> None:
+    """deck.gl « Multiple Layers »: layers by uuid (`manage.py import` puts their instance ids in deck_slices),
+    each a deck.gl layer on a dataset with code_departement (row-level security), on no dashboard itself."""
+    datasets = bundle("datasets")
+    charts = bundle("charts")
+    placed = {
+        node["meta"]["uuid"]
+        for dashboard in bundle("dashboards").values()
+        for node in dashboard["position"].values()
+        if isinstance(node, dict) and node.get("type") == "CHART"
+    }
+    maps = [c for c in charts.values() if c["viz_type"] == "deck_multi"]
+    assert maps, "the service-point map of « Étape 2 — Offre »"
+    for chart in maps:
+        layers = chart["params"]["pacte_couches"]
+        assert len(layers) == len(chart["params"]["deck_slices"]) >= 2, chart["slice_name"]
+        assert chart["uuid"] in placed
+        kinds = [charts[u]["viz_type"] for u in layers]
+        assert kinds[0] == "deck_polygon" and set(kinds[1:]) == {"deck_scatter"}, kinds  # polygons under the points
+        for layer in layers:
+            assert layer not in placed, f"{charts[layer]['slice_name']}: a layer is not placed on a dashboard"
+            columns = {c["column_name"] for c in datasets[charts[layer]["dataset_uuid"]]["columns"]}
+            assert "code_departement" in columns, charts[layer]["slice_name"]
+            assert charts[layer]["params"]["mapbox_style"].startswith("tile://"), "offline base map"

@@ -4,8 +4,11 @@
   the served DuckDB file for the charts that carry the numbers committee members quote;
 * chart-data latency per chart (p50/p95 over 5 uncached calls), printed and written to
   tests/artifacts/superset_latence.json — a measurement, not a timed assertion;
+* the service-point map (deck.gl layers over the EPCI) as a comité member: each layer's points are the
+  served ones of its département and axe;
 * every dashboard opened in headless Chromium **as a comité member** (département 16), waiting for every
-  chart, failing on any chart error; one screenshot per dashboard in tests/artifacts/.
+  chart, failing on any chart error (a map layer that fails only logs to the console: read too); one
+  screenshot per dashboard in tests/artifacts/.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import shutil
 import statistics
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +80,7 @@ def chart_data(api_for: Any, saved_charts: dict[str, Any]) -> dict[str, list[dic
     return data
 
 
-def test_every_dashboard_and_chart_answers(api_for: Any, chart_data: dict[str, Any]) -> None:
+def test_every_dashboard_and_chart_answers(api_for: Any, chart_data: dict[str, Any], saved_charts: dict[str, Any]) -> None:
     admin = api_for("admin")
     seen = set()
     for slug, title in DASHBOARDS.items():
@@ -85,7 +89,9 @@ def test_every_dashboard_and_chart_answers(api_for: Any, chart_data: dict[str, A
         charts = admin.ok(f"/api/v1/dashboard/{slug}/charts")["result"]
         assert charts, slug
         seen |= {c["slice_name"] for c in charts}
-    assert seen == set(chart_data), "every chart of the instance is on one of the five dashboards"
+    by_id = {c["id"]: name for name, c in saved_charts.items()}
+    layers = {by_id[i] for name in seen for i in saved_charts[name]["params"].get("deck_slices") or []}
+    assert seen | layers == set(chart_data), "every chart of the instance is on one of the five dashboards (or a map layer)"
 
 
 def test_besoins_charts_match_served_file(chart_data: dict[str, Any], served_db: Path) -> None:
@@ -227,6 +233,56 @@ def test_offre_and_ecarts_match_served_file(chart_data: dict[str, Any], served_d
     assert len(chart_data["Passages des schémas départementaux par axe"]) == passages
 
 
+SERVICE_MAP = "Carte des points de service sur le taux de pauvreté par EPCI"
+
+
+def test_service_map_layers_for_a_comite_member(
+    api_for: Any, web_for: Any, saved_charts: dict[str, Any], served_db: Path
+) -> None:
+    """The service-point map of « Étape 2 — Offre » as a comité member (département 16) loads it: the EPCI polygons
+    coloured by poverty rate, then one layer of points per axe, each with the served points of its axe."""
+    service_map = saved_charts[SERVICE_MAP]
+    by_id = {c["id"]: (name, c) for name, c in saved_charts.items()}
+    layers = [by_id[i] for i in service_map["params"]["deck_slices"]]
+    assert [c["viz_type"] for _n, c in layers] == ["deck_polygon", *["deck_scatter"] * 4]
+    dashboard_id = api_for("admin").ok("/api/v1/dashboard/etape-2-offre")["result"]["id"]
+    web = web_for("comite16")
+
+    def features(chart: dict[str, Any], **extra: Any) -> list[dict[str, Any]]:
+        form_data = {**chart["params"], "slice_id": chart["id"], "datasource": f"{chart['datasource_id']}__table",
+                     "dashboardId": dashboard_id, **extra}  # fmt: skip
+        resp = web.get(f"/superset/explore_json/?form_data={urllib.parse.quote(json.dumps(form_data))}")
+        assert resp.status_code == 200, resp.text[:500]
+        return resp.json()["data"]["features"]
+
+    whole = features(service_map)
+    assert set(whole) == {"deck_polygon", "deck_scatter"}, "the map's own request runs its layers server-side"
+    (_name, polygons), *points = layers
+    epci = _served_rows(
+        served_db,
+        "SELECT DISTINCT i.libelle FROM marts.indicateurs_epci AS i WHERE i.code_departement = '16' "
+        "AND i.indicateur_id = 'taux_pauvrete_60' AND i.valeur IS NOT NULL",
+    )
+    shapes = features(polygons, parent_slice_id=service_map["id"])
+    assert len(shapes) == len(epci) > 0
+    counts = {}
+    points_sql = api_for("admin").ok(f"/api/v1/dataset/{points[0][1]['datasource_id']}")["result"]["sql"]
+    for name, layer in points:
+        axe = layer["params"]["adhoc_filters"][0]["comparator"]
+        # one point per place, service and thématique shown (services listed twice by the répertoires coincide)
+        (expected,) = _served_rows(
+            served_db,
+            "SELECT count(DISTINCT (longitude, latitude, nom, libelle_thematique)) AS n "
+            f"FROM ({points_sql}) AS p WHERE code_departement = '16' AND axe = '{int(axe)}'",
+        )
+        got = features(layer, parent_slice_id=service_map["id"])
+        assert len(got) == expected["n"] > 0, name
+        assert all(-5.5 < f["position"][0] < 10 and 41 < f["position"][1] < 51.5 for f in got), name
+        counts[axe] = len(got)
+    assert sum(counts.values()) > 0
+    print(f"\ncarte de l'offre (comité 16) : {len(shapes)} EPCI, points par axe {counts}")
+
+
 def test_anchor_value_from_the_demo_input_file(chart_data: dict[str, Any], demo_ws: Path) -> None:
     """Grand Angoulême's 2021 rate in the chart is the value of the (synthetic) EPCI file, read here directly."""
     with (demo_ws / "inbox" / "cc_filosofi_2021_EPCI.csv").open(encoding="utf-8") as fh:
@@ -280,6 +336,7 @@ def browser(superset_server: dict[str, Any]) -> Any:
         "--enable-unsafe-swiftshader",  # software WebGL for the deck.gl maps (no GPU in CI)
     ):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # map layers report their errors there only
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
         driver.get(f"{superset_server['base']}/login/")
@@ -331,6 +388,9 @@ def test_dashboard_renders_for_a_comite_member(browser: Any, superset_server: di
         assert state["errors"] == 0, f"chart error: {state['name']}: {state['text'][:500]}"
         lowered = state["text"].lower()
         assert "erreur" not in lowered and "error" not in lowered, f"{state['name']}: {state['text'][:500]}"
+    console = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    layer_errors = [m for m in console if "Error loading layer" in m or "explore_json" in m]
+    assert not layer_errors, f"map layer errors: {layer_errors}"
     empties = [s["name"] for s in states if s["empty"] and not s["rendered"]]
     print(f"  graphiques vides : {empties or 'aucun'}")
     page = browser.find_element(By.TAG_NAME, "body").text

@@ -1,20 +1,26 @@
--- The tableau synthétique des dispositifs as filled in by the partners (one row per dispositif).
+-- The tableau synthétique des dispositifs as filled in by the partners: one row per dispositif and
+-- diagnostic département it is attached to (int_dispositifs__departements: the départements its EPCI or
+-- communes touch, else the workspace's only département). A dispositif attached to no département keeps
+-- one row with an empty code_departement: only administrators see it (row-level security).
 select
-    dispositif_id::varchar as dispositif_id,
-    intitule::varchar as intitule,
-    porteur::varchar as porteur,
-    co_porteurs::varchar as co_porteurs,
-    mode_financement::varchar as mode_financement,
-    public_vise::varchar as public_vise,
-    axe::varchar as axe,
-    thematique::varchar as thematique,
-    couverture::varchar as couverture,
-    code_epci::varchar as code_epci,
-    territoire::varchar as territoire,
-    array_to_string(codes_territoire, ',')::varchar as codes_territoire,
-    difficultes::varchar as difficultes,
-    pistes_developpement::varchar as pistes_developpement,
-    source::varchar as source,
-    fichier::varchar as fichier,
-    coalesce(donnees_synthetiques, false)::boolean as donnees_synthetiques
-from {{ ref('stg_dispositifs__dispositifs') }}
+    d.dispositif_id::varchar as dispositif_id,
+    dd.code_departement::varchar as code_departement,
+    coalesce(dd.rattachement, 'non rattaché')::varchar as rattachement_departement,
+    d.intitule::varchar as intitule,
+    d.porteur::varchar as porteur,
+    d.co_porteurs::varchar as co_porteurs,
+    d.mode_financement::varchar as mode_financement,
+    d.public_vise::varchar as public_vise,
+    d.axe::varchar as axe,
+    d.thematique::varchar as thematique,
+    d.couverture::varchar as couverture,
+    d.code_epci::varchar as code_epci,
+    d.territoire::varchar as territoire,
+    array_to_string(d.codes_territoire, ',')::varchar as codes_territoire,
+    d.difficultes::varchar as difficultes,
+    d.pistes_developpement::varchar as pistes_developpement,
+    d.source::varchar as source,
+    d.fichier::varchar as fichier,
+    coalesce(d.donnees_synthetiques, false)::boolean as donnees_synthetiques
+from {{ ref('stg_dispositifs__dispositifs') }} as d
+left join {{ ref('int_dispositifs__departements') }} as dd using (dispositif_id)

@@ -1,6 +1,7 @@
 -- Offer per EPCI × data·inclusion v1 thématique (grouped by axe of the Pacte), one row per diagnostic
 -- département the EPCI touches; ratios per 10,000 inhabitants and per 1,000 poor people; dispositifs of
--- the tableau synthétique attached to the thématique (or its category) and to the EPCI's territory.
+-- the tableau synthétique attached to the thématique (or its category) and to the EPCI's territory (a
+-- departmental dispositif: to the EPCI of the département(s) it is attached to).
 with epci_departement as (select * from {{ ref('int_geo__epci_diagnostic') }}),
 pauvres as (
     select code_territoire as code_epci, valeur
@@ -27,7 +28,11 @@ dispositifs as (
     join communes_epci as e on e.code_epci = o.code_epci
     where d.code_epci = o.code_epci
        or list_has_any(d.codes_territoire, list_concat([o.code_epci], e.communes))
-       or d.couverture ilike 'départ%'
+       -- a departmental dispositif counts for the EPCI of the département(s) it is attached to only
+       or (d.couverture ilike 'départ%' and exists (
+           select 1 from {{ ref('int_dispositifs__departements') }} as dd
+           join epci_departement as ed on ed.code_departement = dd.code_departement
+           where dd.dispositif_id = d.dispositif_id and ed.code_epci = o.code_epci))
     group by all
 )
 select
