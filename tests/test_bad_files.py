@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EPCI_2024, FILOSOFI_2021, charente_filosofi, need_real, sha256
+from tests.conftest import EPCI_2024, FILOSOFI_2021, REAL, charente_filosofi, need_real, sha256
 from warehouse.cli import main
 
 
@@ -107,3 +107,55 @@ def test_unknown_departement_is_a_clear_error(small_ws: Path, tmp_path: Path, ca
     inbox.mkdir()
     assert main(["run", "--departement", "1X", "--inbox", str(inbox), "--workspace", str(small_ws)]) == 1
     assert "Code département invalide" in capsys.readouterr().err
+
+
+def test_parallel_validation_refuses_every_bad_file_and_lands_nothing(
+        small_ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files read and validated in worker processes: each refusal comes back with its file, column and
+    line; the good files of the same run are not landed either (all or nothing)."""
+    from warehouse import pipeline
+
+    caf_2020 = REAL / "caf_iris" / "data_CAF_2020_IRIS.csv"
+    need_real(FILOSOFI_2021, EPCI_2024, caf_2020)
+    pools: list[int] = []
+
+    class SpyPool(pipeline.ProcessPoolExecutor):
+        def __init__(self, workers: int, **kwargs: object) -> None:
+            pools.append(workers)
+            super().__init__(workers, **kwargs)
+
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", SpyPool)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)  # the pool even on a one-core runner
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy2(FILOSOFI_2021, inbox / FILOSOFI_2021.name)  # national file: valid, not landed yet
+    shutil.copy2(caf_2020, inbox / caf_2020.name)  # valid
+    bad_rate = charente_filosofi(inbox / "cc_filosofi_2021_COM_corrige.csv")
+    lines = bad_rate.read_text(encoding="utf-8").splitlines(keepends=True)
+    angouleme = next(i for i, line in enumerate(lines) if line.startswith("16015;"))
+    lines[angouleme] = lines[angouleme].replace(";26,0;", ";140,0;", 1)
+    bad_rate.write_text("".join(lines), encoding="utf-8")
+    wrong_year = charente_filosofi(inbox / "cc_filosofi_2019_COM.csv")  # 2021 columns under a 2019 name
+    wrong_year.write_text("".join(wrong_year.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]),
+                          encoding="utf-8")  # not the landed Charente file (same checksum = already landed)
+    served = small_ws / "serving" / "pacte.duckdb"
+    before = sha256(served)
+    manifest_before = (small_ws / "landing" / "_manifest.json").read_text()
+
+    code = main(["run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(small_ws)])
+
+    message = " ".join(capsys.readouterr().err.split())
+    assert code == 2, message
+    assert pools == [2]
+    assert "Fichier refusé : cc_filosofi_2019_COM.csv" in message
+    assert "Fichier refusé : cc_filosofi_2021_COM_corrige.csv" in message
+    assert f"lignes {angouleme + 1}" in message and "140" in message
+    assert message.index("cc_filosofi_2019_COM.csv") < message.index("cc_filosofi_2021_COM_corrige.csv")
+    assert FILOSOFI_2021.name not in message.replace("cc_filosofi_2021_COM_corrige.csv", "")
+    assert sha256(served) == before
+    assert (small_ws / "landing" / "_manifest.json").read_text() == manifest_before
+    quarantined = {p.name for p in (small_ws / "quarantine").glob("*/*.csv")}
+    assert {"cc_filosofi_2019_COM.csv", "cc_filosofi_2021_COM_corrige.csv"} <= quarantined
+    assert caf_2020.name not in quarantined
+    assert not any((small_ws / "staging").glob("*/*")), "staged files of a refused run are removed"
