@@ -115,6 +115,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _signal_and_wait(pids: list[int], sig: int, timeout: float, poll: float) -> None:
+    """Signal the process groups still alive, then wait (at most `timeout` s) for them to be gone."""
+    import time
+
+    for pid in pids:
+        if _alive(pid):
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + timeout
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(poll)
+
+
 def running_services(home: Path = AIRFLOW_HOME) -> dict[str, int]:
     path = home / SERVICES_FILE
     if not path.exists():
@@ -181,7 +196,6 @@ def start_services(console, port: int = 8080, workspace: Path | None = None, inb
 def stop_services(console, home: Path | None = None, grace: float = 20.0) -> list[str]:
     """SIGTERM each service's process group (it owns its workers), SIGKILL after `grace` seconds."""
     import signal
-    import time
 
     home = home or Path(os.environ.get("PACTE_AIRFLOW_HOME") or AIRFLOW_HOME)
     path = home / SERVICES_FILE
@@ -189,24 +203,8 @@ def stop_services(console, home: Path | None = None, grace: float = 20.0) -> lis
         console.print("Aucun Airflow local démarré par « bin/pacte airflow ».")
         return []
     pids: dict[str, int] = json.loads(path.read_text())["pids"]
-    for pid in pids.values():
-        if _alive(pid):
-            try:
-                os.killpg(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-    deadline = time.monotonic() + grace
-    while any(_alive(pid) for pid in pids.values()) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    for pid in pids.values():
-        if _alive(pid):
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-    deadline = time.monotonic() + 10  # SIGKILL is asynchronous: wait for the processes to be gone
-    while any(_alive(pid) for pid in pids.values()) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    _signal_and_wait(list(pids.values()), signal.SIGTERM, grace, poll=0.5)
+    _signal_and_wait(list(pids.values()), signal.SIGKILL, 10, poll=0.2)  # SIGKILL is asynchronous too
     path.unlink()
     console.print(f"Airflow arrêté ({', '.join(pids)}).")
     return list(pids)

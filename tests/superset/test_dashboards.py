@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_bundle import DASHBOARDS  # the five slugs and French titles, declared once
 
 pytestmark = pytest.mark.superset
 
@@ -30,13 +31,6 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-DASHBOARDS = {
-    "synthese-territoire": "Synthèse du territoire",
-    "etape-1-besoins": "Étape 1 — Besoins",
-    "etape-2-offre": "Étape 2 — Offre",
-    "ecarts-besoins-offre": "Écarts besoins / offre",
-    "indicateurs-t0": "Indicateurs T0",
-}
 STATUT_LIBELLE = {"ok": "publié", "secret": "secret", "estime": "estimé", "non_disponible": "non disponible"}
 
 

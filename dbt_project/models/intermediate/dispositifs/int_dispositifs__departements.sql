@@ -41,10 +41,4 @@ territoire as (
 )
 
 select dispositif_id, code_departement, rattachement from territoire
-{% if var('departements') | length == 1 %}
-union all
-select d.dispositif_id, '{{ var('departements')[0] }}' as code_departement,
-       'seul département du diagnostic' as rattachement
-from dispositifs as d
-where d.dispositif_id not in (select dispositif_id from territoire)
-{% endif %}
+{{ rattachement_seul_departement('dispositifs', 'dispositif_id', 'territoire') }}

@@ -78,10 +78,4 @@ decisifs as (
 )
 
 select distinct document_id, code_departement, rattachement from decisifs where du_diagnostic
-{% if var('departements') | length == 1 %}
-union all
-select r.document_id, '{{ var('departements')[0] }}' as code_departement,
-       'seul département du diagnostic' as rattachement
-from registre as r
-where r.document_id not in (select document_id from decisifs)
-{% endif %}
+{{ rattachement_seul_departement('registre', 'document_id', 'decisifs') }}

@@ -11,8 +11,8 @@ select
     longitude,
     siret,
     typologie,
-    list_filter(string_split(coalesce(reseaux_porteurs, ''), '|'), x -> x <> '') as reseaux_porteurs,
-    list_filter(string_split(coalesce(thematiques, ''), '|'), x -> x <> '') as thematiques,
+    {{ liste_delimitee('reseaux_porteurs') }} as reseaux_porteurs,
+    {{ liste_delimitee('thematiques') }} as thematiques,
     _fichier as fichier,
     _synthetique as donnees_synthetiques
 from {{ source('data_inclusion', 'di_structures') }}

@@ -11,7 +11,7 @@ select
     couverture,
     code_epci,
     territoire,
-    list_filter(string_split(coalesce(codes_territoire, ''), ','), x -> x <> '') as codes_territoire,
+    {{ liste_delimitee('codes_territoire', ',') }} as codes_territoire,
     difficultes,
     pistes as pistes_developpement,
     source_info as source,
