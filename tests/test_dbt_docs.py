@@ -32,8 +32,7 @@ def test_dbt_docs_generate_on_the_demo_warehouse(demo_ws: Path, tmp_path: Path) 
     try:
         res = dbtRunner().invoke(["docs", "generate", "--project-dir", str(DBT_PROJECT), "--profiles-dir",
                                   str(DBT_PROJECT), "--target-path", str(tmp_path / "target"), "--log-path",
-                                  str(tmp_path / "logs"), "--vars", json.dumps({"departements": ["16"],
-                                                                               "geo_millesime": 2026}), "--quiet"])
+                                  str(tmp_path / "logs"), "--quiet"])
     finally:
         os.environ.pop("PACTE_BUILD_DB", None)
     assert res.success, res.exception

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,28 +46,103 @@ def load_raw(ws: Workspace, path: Path) -> None:
                 con.execute(f"CREATE OR REPLACE TABLE raw.{entity} ({cols})")
 
 
-def run_dbt(path: Path, variables: dict[str, object], work_dir: Path) -> tuple[int, int]:
-    from dbt.cli.main import dbtRunner
+def write_parameters(path: Path, departements: list[str], geo_millesime: int, build_id: str) -> None:
+    """The run's parameters as tables (dbt source `construction`), kept in the published file as lineage."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS construction")
+        con.execute("CREATE OR REPLACE TABLE construction.departements (code_departement VARCHAR PRIMARY KEY)")
+        con.executemany("INSERT INTO construction.departements VALUES (?)", [[d] for d in departements])
+        con.execute("CREATE OR REPLACE TABLE construction.parametres (geo_millesime INTEGER NOT NULL, "
+                    "build_id VARCHAR NOT NULL)")
+        con.execute("INSERT INTO construction.parametres VALUES (?, ?)", [geo_millesime, build_id])
 
-    env_before = os.environ.get("PACTE_BUILD_DB")
-    os.environ["PACTE_BUILD_DB"] = str(path)
+
+# dbt's partial-parse state, shared by every build of this checkout: a full parse of the project costs
+# about 3 s more than a partial one. dbt checks it against the project files, its version and the profile.
+PARSE_CACHE = REPO_ROOT / ".cache" / "dbt" / "partial_parse.msgpack"
+PARSE_STATE = "partial_parse.msgpack"
+
+
+@contextmanager
+def _build_file_env(path: Path) -> Iterator[None]:
+    """Point the dbt profile at the build file by a *relative* name, from its folder.
+
+    The profile's connection settings are part of dbt's parse state: an absolute path, different for every
+    build, would invalidate partial parsing each run. The CLI and each Airflow task run builds one at a time
+    in their own process, so changing the working directory for the call is safe."""
+    env_before, cwd_before = os.environ.get("PACTE_BUILD_DB"), Path.cwd()
+    os.environ["PACTE_BUILD_DB"] = path.name
+    os.chdir(path.parent)
     try:
-        res = dbtRunner().invoke([
-            "build", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-            "--target-path", str(work_dir / "dbt_target"), "--log-path", str(work_dir / "dbt_logs"),
-            "--vars", json.dumps(variables), "--quiet", "--no-use-colors",
-        ])
+        yield
     finally:
+        os.chdir(cwd_before)
         if env_before is None:
             os.environ.pop("PACTE_BUILD_DB", None)
         else:
             os.environ["PACTE_BUILD_DB"] = env_before
+
+
+@contextmanager
+def _own_duckdb_handle() -> Iterator[None]:
+    """dbt-duckdb keeps its DuckDB handle in a class attribute, reused by the next invocation in the same
+    process when the profile is the same — and with the relative build path it always is. Drop it before
+    and after each build so that every build opens, then closes, its own file."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    def release() -> None:
+        env = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager.close_all_connections()
+        if env is not None:
+            env.close()
+
+    release()
+    try:
+        yield
+    finally:
+        release()
+
+
+def _reuse_parse_state(target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    if PARSE_CACHE.exists():
+        shutil.copyfile(PARSE_CACHE, target / PARSE_STATE)
+
+
+def _keep_parse_state(target: Path) -> None:
+    """Save the state for the next build (atomically: builds of other workspaces may read it meanwhile)."""
+    state = target / PARSE_STATE
+    if not state.exists():
+        return
+    try:
+        PARSE_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        tmp = PARSE_CACHE.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(state, tmp)
+        os.replace(tmp, PARSE_CACHE)
+    except OSError:  # a read-only checkout only loses the speed-up
+        pass
+
+
+def run_dbt(path: Path, work_dir: Path) -> tuple[int, int]:
+    from dbt.cli.main import dbtRunner
+
+    target = work_dir / "dbt_target"
+    _reuse_parse_state(target)
+    with _build_file_env(path), _own_duckdb_handle():
+        # Debug-level file logging and the JSON artefacts cost about a second per build; the log keeps
+        # every warning and error, which is what the French error message points to.
+        res = dbtRunner().invoke([
+            "build", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+            "--target-path", str(target), "--log-path", str(work_dir / "dbt_logs"),
+            "--log-level-file", "info", "--no-write-json", "--quiet", "--no-use-colors",
+        ])
     results = list(res.result or []) if res.result is not None else []
     failed = [r for r in results if str(r.status) in {"error", "fail"}]
     if not res.success or failed:
         detail = "; ".join(f"{r.node.name} : {r.message}" for r in failed[:8]) or str(res.exception)
         raise ErreurPacte(f"La construction dbt a échoué ({len(failed)} erreur(s)) : {detail}. "
                           f"Journal : {work_dir / 'dbt_logs' / 'dbt.log'}")
+    _keep_parse_state(target)
     tests = sum(1 for r in results if r.node.resource_type == "test")
     return len(results) - tests, tests
 
@@ -78,8 +154,8 @@ def build(ws: Workspace, run_id: str, departements: list[str], geo_millesime: in
             shutil.rmtree(stale, ignore_errors=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     load_raw(ws, path)
-    modeles, tests = run_dbt(path, {"departements": departements, "geo_millesime": geo_millesime, "build_id": run_id},
-                             path.parent)
+    write_parameters(path, departements, geo_millesime, run_id)
+    modeles, tests = run_dbt(path, path.parent)
     with duckdb.connect(str(path)) as con:
         unmapped = con.execute("SELECT count(*) FROM marts.controle_codes_non_rattaches").fetchone()[0]
         con.execute("CHECKPOINT")

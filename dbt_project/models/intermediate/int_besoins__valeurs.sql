@@ -2,6 +2,8 @@
 -- A new source plugs in with one more `union all by name` of its stg_<source>__valeurs model.
 -- Only the variables some indicator reads (map_variables__indicateurs) or that weight communes
 -- (population) go on: national files carry about twice as many, and every downstream model is per row.
+-- A view: no test reads it and both consumers filter it by niveau; writing its 1.7 M rows cost ~1 s per build.
+{{ config(materialized='view') }}
 with utiles as (
     select distinct source_id, variable from {{ ref('map_variables__indicateurs') }}
     union

@@ -2,13 +2,15 @@
 -- passage table for communes that merged since the data vintage). Unmapped codes keep a null
 -- code_commune and are reported by marts.controle_codes_non_rattaches; PLM arrondissements are set
 -- aside (the commune row exists).
+-- A view: no test reads it and its consumers each read one slice; writing 1.6 M rows cost ~1 s per build.
+{{ config(materialized='view') }}
 with valeurs as (
     select * from {{ ref('int_besoins__valeurs') }} where niveau = 'commune'
 ),
 geo as (select code_commune from {{ ref('int_geo__communes_epci') }}),
 passage as (
     select code_ancien, code_actuel from {{ ref('stg_geo__passage') }}
-    where geo_millesime = {{ var('geo_millesime') }}
+    where geo_millesime = {{ millesime_cog() }}
 )
 select
     v.*,

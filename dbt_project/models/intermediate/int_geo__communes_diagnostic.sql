@@ -12,12 +12,12 @@ contours as (
     select * from {{ ref('stg_geo_contours__communes') }}
     qualify row_number() over (
         partition by code_commune
-        order by abs(geo_millesime - {{ var('geo_millesime') }}), geo_millesime desc
+        order by abs(geo_millesime - {{ millesime_cog() }}), geo_millesime desc
     ) = 1
 ),
 passage as (
     select code_ancien, code_actuel from {{ ref('stg_geo__passage') }}
-    where geo_millesime = {{ var('geo_millesime') }}
+    where geo_millesime = {{ millesime_cog() }}
 )
 select p.code_commune, p.libelle, p.code_epci, p.libelle_epci, p.code_departement, p.population,
        k.code_commune as code_contour, k.geometrie_wkb, k.longitude, k.latitude, k.surface_km2

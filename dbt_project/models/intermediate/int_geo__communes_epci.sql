@@ -1,20 +1,20 @@
 -- Communes of the chosen COG vintage with their EPCI and département (national: references need it).
 with communes as (
     select * from {{ ref('stg_geo__communes') }}
-    where geo_millesime = {{ var('geo_millesime') }} and type_commune = 'commune-actuelle'
+    where geo_millesime = {{ millesime_cog() }} and type_commune = 'commune-actuelle'
 ),
 appartenance as (
-    select * from {{ ref('stg_geo__appartenance') }} where geo_millesime = {{ var('geo_millesime') }}
+    select * from {{ ref('stg_geo__appartenance') }} where geo_millesime = {{ millesime_cog() }}
 ),
 epci as (
-    select * from {{ ref('stg_geo__epci') }} where geo_millesime = {{ var('geo_millesime') }}
+    select * from {{ ref('stg_geo__epci') }} where geo_millesime = {{ millesime_cog() }}
 ),
 departements as (
     -- Names rarely change: take the chosen vintage when loaded, else the nearest one.
     select * from {{ ref('stg_geo__departements') }}
     qualify row_number() over (
         partition by code_departement
-        order by abs(geo_millesime - {{ var('geo_millesime') }}), geo_millesime desc
+        order by abs(geo_millesime - {{ millesime_cog() }}), geo_millesime desc
     ) = 1
 )
 select

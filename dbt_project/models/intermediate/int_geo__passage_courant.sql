@@ -1,3 +1,3 @@
 -- Passage table (old commune code → current code) of the chosen COG vintage.
 select code_ancien, code_actuel from {{ ref('stg_geo__passage') }}
-where geo_millesime = {{ var('geo_millesime') }}
+where geo_millesime = {{ millesime_cog() }}

@@ -3,7 +3,7 @@
 select
     source_id::varchar as source_id,
     millesime::integer as millesime,
-    {{ var('geo_millesime') }}::integer as geo_millesime,
+    {{ millesime_cog() }}::integer as geo_millesime,
     code_geo::varchar as code_commune,
     count(*)::bigint as nb_valeurs
 from {{ ref('int_besoins__valeurs_communes') }}

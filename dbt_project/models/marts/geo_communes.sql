@@ -8,6 +8,6 @@ select
     longitude::double as longitude,
     latitude::double as latitude,
     round(surface_km2, 2)::double as surface_km2,
-    {{ var('geo_millesime') }}::integer as geo_millesime
+    {{ millesime_cog() }}::integer as geo_millesime
 from {{ ref('int_geo__contours_communes') }}
 where code_departement in {{ departements_sql() }}

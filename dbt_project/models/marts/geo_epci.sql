@@ -11,6 +11,6 @@ select
     g.longitude::double as longitude,
     g.latitude::double as latitude,
     round(g.surface_km2, 1)::double as surface_km2,
-    {{ var('geo_millesime') }}::integer as geo_millesime
+    {{ millesime_cog() }}::integer as geo_millesime
 from {{ ref('int_geo__contours_epci') }} as g
 join epci_departement as e using (code_epci)

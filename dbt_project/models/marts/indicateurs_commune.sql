@@ -19,7 +19,7 @@ select
     round(c.denominateur, 4)::double as denominateur,
     c.millesime::integer as millesime,
     c.periode::varchar as periode,
-    {{ var('geo_millesime') }}::integer as geo_millesime,
+    {{ millesime_cog() }}::integer as geo_millesime,
     c.statut::varchar as statut,
     null::double as part_population_couverte,
     round(d.valeur, 4)::double as valeur_departement,

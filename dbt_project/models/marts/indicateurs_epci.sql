@@ -17,7 +17,7 @@ select
     round(t.denominateur, 4)::double as denominateur,
     t.millesime::integer as millesime,
     t.periode::varchar as periode,
-    {{ var('geo_millesime') }}::integer as geo_millesime,
+    {{ millesime_cog() }}::integer as geo_millesime,
     t.statut::varchar as statut,
     t.part_population_couverte::double as part_population_couverte,
     round(d.valeur, 4)::double as valeur_departement,

@@ -41,10 +41,10 @@ select
     l.statut::varchar as statut,
     l.millesime::integer as millesime,
     l.periode::varchar as periode,
-    {{ var('geo_millesime') }}::integer as geo_millesime,
+    {{ millesime_cog() }}::integer as geo_millesime,
     coalesce(coalesce(si.sources_sha256, case when l.indicateur_id = 'nb_personnes_pauvres' then sf.sha256 end), '')::varchar
         as sources_sha256,
-    '{{ var("build_id") }}'::varchar as build_id,
+    {{ build_id() }}::varchar as build_id,
     coalesce(l.donnees_synthetiques, false)::boolean as donnees_synthetiques
 from lignes as l
 join {{ ref('ref_indicateurs') }} as r using (indicateur_id)
