@@ -2,9 +2,9 @@
 
 For one département, for a second département added to the same workspace (files already landed: build
 and publish only) and for all of France (every département of the COG, national input files), it
-measures the wall time of ingest + validate + build + publish (`bin/pacte run`),
-the peak memory of that process tree (validation workers included), and the ratio to DuckDB's plain
-scan (`read_csv` / `read_json`) of the same input files, measured in the same run. Inputs are the demo
+measures the wall time of ingest + validate + build + publish (`bin/pacte run`), the peak memory of that
+process tree (validation workers and dbt process included, as PSS), and the ratio to DuckDB's plain scan
+(`read_csv` / `read_json`) of the same input files, measured in the same run. Inputs are the demo
 inbox: real geography (npm, PyPI) and synthetic national files in the published layouts.
 
 Usage: .venvs/pipeline/bin/python bench/benchmark.py [--departement 16] [--sans-france] [--dossier DIR]
@@ -46,33 +46,38 @@ def raw_scan(inbox: Path) -> tuple[float, int]:
     return time.perf_counter() - start, rows
 
 
-def _tree_rss(proc: psutil.Process) -> int:
-    """Resident memory of a process and all its descendants (validation workers, dbt threads), in bytes."""
-    total = 0
+def _tree_memory(proc: psutil.Process) -> tuple[int, int]:
+    """Proportional and resident memory of a process and all its descendants (validation workers, the dbt
+    process), in bytes. PSS splits the pages forked processes share, so its sum is the memory the tree
+    really occupies; the RSS sum counts shared pages once per process and overstates it."""
+    pss = rss = 0
     for p in [proc, *proc.children(recursive=True)]:
         try:
-            total += p.memory_info().rss
+            info = p.memory_full_info()
         except psutil.Error:
-            pass
-    return total
+            continue
+        pss += info.pss
+        rss += info.rss
+    return pss, rss
 
 
-def timed_run(departement: str, inbox: Path, workspace: Path) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MiB, whole process tree, sampled every 50 ms) of one
+def timed_run(departement: str, inbox: Path, workspace: Path) -> tuple[float, float, float]:
+    """Wall seconds and peak memory (MiB, whole process tree sampled every 50 ms: PSS sum, RSS sum) of one
     `bin/pacte run` in the given workspace."""
     start = time.perf_counter()
     proc = subprocess.Popen([str(REPO / "bin" / "pacte"), "run", "--departement", departement, "--inbox", str(inbox),
                              "--workspace", str(workspace)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
+    peak_pss = peak_rss = 0
     watched = psutil.Process(proc.pid)
     while proc.poll() is None:
-        peak = max(peak, _tree_rss(watched))
+        pss, rss = _tree_memory(watched)
+        peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
         time.sleep(0.05)
     elapsed = time.perf_counter() - start
     out, err = proc.communicate()
     if proc.returncode != 0:
         sys.exit(f"Échec de l'exécution ({departement}) :\n{out[-2000:]}\n{err[-2000:]}")
-    return elapsed, peak / 2**20
+    return elapsed, peak_pss / 2**20, peak_rss / 2**20
 
 
 def main() -> None:
@@ -99,18 +104,20 @@ def main() -> None:
         ws = root / ws_name
         if label != "dep_supplementaire":
             shutil.rmtree(ws, ignore_errors=True)
-        wall, peak = timed_run(dep, inbox, ws)
+        wall, peak, peak_rss = timed_run(dep, inbox, ws)
         with duckdb.connect(str(ws / "serving" / "pacte.duckdb"), read_only=True) as con:
             epci = con.execute("select count(distinct code_epci) from marts.indicateurs_epci").fetchone()[0]
             communes = con.execute("select count(distinct code_commune) from marts.indicateurs_commune").fetchone()[0]
         results[label] = {"departements": dep, "duree_s": round(wall, 1), "memoire_max_mio": round(peak),
+                          "somme_rss_max_mio": round(peak_rss),
                           "ratio_scan": round(wall / scan_s, 1), "epci": epci, "communes": communes}
     print(json.dumps(results, ensure_ascii=False, indent=2))
     print(f"\nEntrées : {results['fichiers_entree']} fichiers, {results['taille_entree_mo']} Mo ; "
           f"scan DuckDB brut : {results['scan_duckdb_s']} s ({scan_rows} lignes)")
     for label, _, _ in runs:
         r = results[label]
-        print(f"{label:18s} : {r['duree_s']:7.1f} s, pic mémoire {r['memoire_max_mio']} Mio, "
+        print(f"{label:18s} : {r['duree_s']:7.1f} s, pic mémoire {r['memoire_max_mio']} Mio (PSS ; somme des RSS "
+              f"{r['somme_rss_max_mio']} Mio), "
               f"{r['ratio_scan']} × le scan brut, {r['epci']} EPCI, {r['communes']} communes")
 
 

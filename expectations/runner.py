@@ -76,6 +76,11 @@ def _batch_definition() -> Any:
         "tout")
 
 
+def prepare() -> None:
+    """Import GX and build this process's context now (before forking validation workers)."""
+    _batch_definition()
+
+
 def validate(suite_name: str, lecture: Any) -> Resultat:
     """Check every control frame. A conforming file (the everyday case) is checked with GX's cheapest result
     format (BOOLEAN_ONLY: no unexpected-value lists, about half the CPU); a refused one is checked again

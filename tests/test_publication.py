@@ -79,3 +79,27 @@ def test_a_second_writer_is_refused_while_the_first_runs(small_ws: Path, tmp_pat
         code = main(["run", "--departement", "16", "--inbox", str(tmp_path), "--workspace", str(small_ws)])
     assert code == 1
     assert "Un autre traitement écrit déjà" in capsys.readouterr().err
+
+
+def test_a_failed_dbt_build_is_reported_in_french_and_nothing_is_published(
+        small_ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """dbt runs in a child process forked by the run (warehouse.constructeur): its failure must come back as
+    the run's French error, with the failing model, and leave the served file and no process behind."""
+    import multiprocessing
+
+    from warehouse import build
+
+    need_real(FILOSOFI_2021, EPCI_2024)
+    served = small_ws / "serving" / "pacte.duckdb"
+    before = sha256(served)
+    # A coverage rule that is not a number breaks the SQL of marts.ecarts_epci (the child inherits the patch).
+    monkeypatch.setattr(build, "DBT_ARGS", [*build.DBT_ARGS, "--vars",
+                                            json.dumps({"couverture": {"ecart_partiel": "pas_un_nombre",
+                                                                       "part_population_min": 50}})])
+    code = main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "dbt")),
+                 "--workspace", str(small_ws)])
+    err = capsys.readouterr().err.replace("\n", "")  # the console wraps long messages
+    assert code != 0
+    assert "La construction dbt a échoué (1 erreur(s)) : ecarts_epci" in err and "dbt.log" in err
+    assert sha256(served) == before
+    assert multiprocessing.active_children() == []

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -61,10 +62,11 @@ def write_parameters(path: Path, departements: list[str], geo_millesime: int, bu
 # about 3 s more than a partial one. dbt checks it against the project files, its version and the profile.
 PARSE_CACHE = REPO_ROOT / ".cache" / "dbt" / "partial_parse.msgpack"
 PARSE_STATE = "partial_parse.msgpack"
+BUILD_FILE = "pacte.duckdb"  # named like the served file: dbt-duckdb qualifies views with the catalog name
 
 
 @contextmanager
-def _build_file_env(path: Path) -> Iterator[None]:
+def _build_file_env(path: Path, chdir: bool = True) -> Iterator[None]:
     """Point the dbt profile at the build file by a *relative* name, from its folder.
 
     The profile's connection settings are part of dbt's parse state: an absolute path, different for every
@@ -72,7 +74,8 @@ def _build_file_env(path: Path) -> Iterator[None]:
     in their own process, so changing the working directory for the call is safe."""
     env_before, cwd_before = os.environ.get("PACTE_BUILD_DB"), Path.cwd()
     os.environ["PACTE_BUILD_DB"] = path.name
-    os.chdir(path.parent)
+    if chdir:
+        os.chdir(path.parent)
     try:
         yield
     finally:
@@ -123,31 +126,52 @@ def _keep_parse_state(target: Path) -> None:
         pass
 
 
-def run_dbt(path: Path, work_dir: Path) -> tuple[int, int]:
+DBT_ARGS = ["--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT), "--quiet", "--no-use-colors",
+            # Debug-level file logging and the JSON artefacts cost about a second per build; the log keeps
+            # every warning and error, which is what the French error message points to.
+            "--log-level-file", "info", "--no-write-json"]
+
+
+def parse_project(target: Path) -> Any:
+    """dbt's manifest of the project (partial parse from the shared state when it is still valid)."""
+    from dbt.cli.main import dbtRunner
+
+    _reuse_parse_state(target)
+    with _build_file_env(Path(BUILD_FILE), chdir=False):
+        res = dbtRunner().invoke(["parse", "--target-path", str(target), "--log-path", str(target / "logs"), *DBT_ARGS])
+    if not res.success:
+        raise ErreurPacte(f"Le projet dbt est invalide : {res.exception}. Journal : {target / 'logs' / 'dbt.log'}")
+    _keep_parse_state(target)
+    return res.result
+
+
+def run_dbt(path: Path, work_dir: Path, manifest: Any = None) -> tuple[int, int]:
+    """`dbt build` into the build file; `manifest` (from `parse_project`) skips the parse."""
     from dbt.cli.main import dbtRunner
 
     target = work_dir / "dbt_target"
     _reuse_parse_state(target)
     with _build_file_env(path), _own_duckdb_handle():
-        # Debug-level file logging and the JSON artefacts cost about a second per build; the log keeps
-        # every warning and error, which is what the French error message points to.
-        res = dbtRunner().invoke([
-            "build", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-            "--target-path", str(target), "--log-path", str(work_dir / "dbt_logs"),
-            "--log-level-file", "info", "--no-write-json", "--quiet", "--no-use-colors",
-        ])
+        res = dbtRunner(manifest=manifest).invoke(
+            ["build", "--target-path", str(target), "--log-path", str(work_dir / "dbt_logs"), *DBT_ARGS])
     results = list(res.result or []) if res.result is not None else []
     failed = [r for r in results if str(r.status) in {"error", "fail"}]
     if not res.success or failed:
         detail = "; ".join(f"{r.node.name} : {r.message}" for r in failed[:8]) or str(res.exception)
         raise ErreurPacte(f"La construction dbt a échoué ({len(failed)} erreur(s)) : {detail}. "
                           f"Journal : {work_dir / 'dbt_logs' / 'dbt.log'}")
-    _keep_parse_state(target)
+    if manifest is None:
+        _keep_parse_state(target)
     tests = sum(1 for r in results if r.node.resource_type == "test")
     return len(results) - tests, tests
 
 
-def build(ws: Workspace, run_id: str, departements: list[str], geo_millesime: int) -> BuildResult:
+DbtBuild = Callable[[Path, Path], tuple[int, int]]
+
+
+def build(ws: Workspace, run_id: str, departements: list[str], geo_millesime: int,
+          dbt_build: DbtBuild = run_dbt) -> BuildResult:
+    """`dbt_build` runs `dbt build` (in this process by default; see warehouse.constructeur)."""
     path = ws.build_db(run_id)
     for stale in path.parent.parent.iterdir():  # left by a killed build; we hold the writer lock
         if stale.is_dir() and stale != path.parent:
@@ -155,7 +179,7 @@ def build(ws: Workspace, run_id: str, departements: list[str], geo_millesime: in
     path.parent.mkdir(parents=True, exist_ok=True)
     load_raw(ws, path)
     write_parameters(path, departements, geo_millesime, run_id)
-    modeles, tests = run_dbt(path, path.parent)
+    modeles, tests = dbt_build(path, path.parent)
     with duckdb.connect(str(path)) as con:
         unmapped = con.execute("SELECT count(*) FROM marts.controle_codes_non_rattaches").fetchone()[0]
         con.execute("CHECKPOINT")

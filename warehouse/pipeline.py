@@ -22,7 +22,8 @@ from ingestion.errors import ErreurPacte, FichierInvalide
 from ingestion.fetch import read_origins
 from ingestion.landing import new_run_id, sha256_of
 from ingestion.registry import FichierReconnu, scan_inbox
-from warehouse.build import build
+from warehouse.build import DbtBuild, build, run_dbt
+from warehouse.constructeur import ConstructeurDbt
 from warehouse.publish import publish
 from warehouse.workspace import Workspace
 
@@ -165,6 +166,11 @@ def validate_and_stage(ws: Workspace, plan: Plan, progress: Progress | None = No
             progress(tache.fichier.path.name, len(entries) + len(errors), len(taches))
 
     workers = _workers(taches)
+    if workers > 1:
+        # Import GX (≈ 6 s) once here: forked workers inherit it instead of each importing it again.
+        from expectations.runner import prepare
+
+        prepare()
     if workers == 1:
         for tache in taches:
             settle(tache, lambda tache=tache: _check_and_stage(tache))
@@ -225,11 +231,11 @@ def resolve_departements(ws: Workspace, departement: str, geo_millesime: int) ->
     return codes
 
 
-def build_step(ws: Workspace, plan: Plan, geo_millesime: int | None) -> dict[str, Any]:
+def build_step(ws: Workspace, plan: Plan, geo_millesime: int | None, dbt_build: DbtBuild = run_dbt) -> dict[str, Any]:
     """Build the warehouse off to the side (dbt); returns what the publish step needs."""
     geo = choose_geo_millesime(ws, geo_millesime)
     departements = sorted(set(ws.departements()) | set(resolve_departements(ws, plan.departement, geo)))
-    result = build(ws, plan.run_id, departements, geo)
+    result = build(ws, plan.run_id, departements, geo, dbt_build)
     return {"build": str(result.path), "geo_millesime": geo, "departements": departements,
             "codes_non_rattaches": result.codes_non_rattaches, "tests_dbt": result.nb_tests}
 
@@ -256,6 +262,8 @@ def run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | None 
         plan = recognise(ws, departement, inbox)
         if on_plan:
             on_plan(plan)
-        entries = validate_and_stage(ws, plan, progress)
-        land(ws, plan, entries)
-        return publish_step(ws, plan, build_step(ws, plan, geo_millesime))
+        # dbt is imported and the project parsed in a child process while the files are validated.
+        with ConstructeurDbt() as constructeur:
+            entries = validate_and_stage(ws, plan, progress)
+            land(ws, plan, entries)
+            return publish_step(ws, plan, build_step(ws, plan, geo_millesime, constructeur.build))

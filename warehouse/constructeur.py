@@ -1,0 +1,93 @@
+"""dbt in a forked process started at the beginning of a run, so that importing dbt and parsing the project
+(≈ 4 s of CPU) overlap the validation of the files instead of following it.
+
+The child imports dbt and parses at once, then waits for the build file; the run's process meanwhile
+imports Great Expectations for its validation workers. Used by `pipeline.run` (CLI, demo); Airflow tasks
+build in their own process with `build.run_dbt`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import tempfile
+from multiprocessing.connection import Connection
+from pathlib import Path
+from types import TracebackType
+
+from ingestion.errors import ErreurPacte
+from warehouse.build import parse_project, run_dbt
+
+ARRET = None  # sent instead of a build: the run stopped before building
+
+
+def _serve(conn: Connection) -> None:
+    target = Path(tempfile.mkdtemp(prefix="pacte-dbt-parse-"))
+    try:
+        manifest, erreur = None, None
+        try:
+            manifest = parse_project(target)
+        except ErreurPacte as exc:  # reported when the build is asked for
+            erreur = str(exc)
+        except Exception as exc:  # noqa: BLE001
+            erreur = f"L'analyse du projet dbt a échoué : {type(exc).__name__} : {exc}"
+        demande = conn.recv()
+        if demande is ARRET:
+            return
+        if erreur:
+            conn.send((False, erreur))
+            return
+        path, work_dir = demande
+        try:
+            conn.send((True, run_dbt(path, work_dir, manifest)))
+        except ErreurPacte as exc:
+            conn.send((False, str(exc)))
+        except Exception as exc:  # noqa: BLE001 — any failure must reach the run as a French message
+            conn.send((False, f"La construction dbt a échoué : {type(exc).__name__} : {exc}"))
+    except (EOFError, KeyboardInterrupt):  # the run's process is gone or interrupted
+        pass
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+        conn.close()
+
+
+class ConstructeurDbt:
+    """Context manager: `with ConstructeurDbt() as c: ... build(..., dbt_build=c.build)`."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child = ctx.Pipe()
+        self._process = ctx.Process(target=_serve, args=(child,), name="pacte-dbt", daemon=True)
+        self._process.start()
+        child.close()
+        self._used = False
+
+    def build(self, path: Path, work_dir: Path) -> tuple[int, int]:
+        if self._used:  # one build per child: dbt's manifest and adapter state belong to that build
+            return run_dbt(path, work_dir)
+        self._used = True
+        try:
+            self._conn.send((path, work_dir))
+            ok, resultat = self._conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            raise ErreurPacte("Le processus de construction dbt s'est arrêté de façon inattendue (mémoire "
+                              f"insuffisante ?). Journal : {work_dir / 'dbt_logs' / 'dbt.log'}") from None
+        if not ok:
+            raise ErreurPacte(resultat)
+        return resultat
+
+    def __enter__(self) -> ConstructeurDbt:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if not self._used:
+            try:
+                self._conn.send(ARRET)
+            except (OSError, BrokenPipeError):
+                pass
+        self._conn.close()
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
