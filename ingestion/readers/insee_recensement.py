@@ -14,7 +14,7 @@ import pandas as pd
 
 from ingestion.errors import Anomalie, FichierInvalide
 from ingestion.readers.common import Lecture, read_delimited
-from ingestion.readers.valeurs_longues import cellules_en_nombres, lire_classeur, melt_large, table_sous_titres
+from ingestion.readers.valeurs_longues import lire_classeur, melt_large_et_nombres, table_sous_titres
 from ingestion.registry import FichierReconnu
 
 VARIABLE_RP = re.compile(r"^([PC])(\d{2})_(\w+)$")
@@ -65,10 +65,10 @@ def read_recensement(fichier: FichierReconnu) -> Lecture:
             regle=f"millésime incohérent : le nom du fichier indique {fichier.millesime}, les colonnes portent {found}",
             lignes=[1])])
     libelle = "LIBGEO" if "LIBGEO" in raw.columns else None
-    landing = melt_large(raw, niveau="commune", code="CODGEO", libelle=libelle, variables=renamed,
-                         millesime=years, periode={c: str(y) for c, y in years.items()})
+    landing, numbers = melt_large_et_nombres(raw, niveau="commune", code="CODGEO", libelle=libelle,
+                                             variables=renamed, millesime=years,
+                                             periode={c: str(y) for c, y in years.items()})
     cells = raw[["CODGEO", *variables]].fillna("")
-    numbers = cellules_en_nombres(raw, list(variables))
     numbers.insert(0, "CODGEO", raw["CODGEO"])
     # A sub-population never exceeds its total (RP estimates are weighted: tolerance 0.5).
     emboitees = []

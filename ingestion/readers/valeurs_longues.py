@@ -9,27 +9,64 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from ingestion.errors import Anomalie, FichierInvalide
-from ingestion.readers.common import NOMBRE, to_number
+from ingestion.readers.nombres import (
+    NOMBRE,
+    Nombres,
+    arrow_strings,
+    empiler,
+    lire_nombres,
+    map_stacked,
+    nombres_reconnus,
+    ressemble_a_un_nombre,
+    sans_espaces,
+    to_number,
+)
 
 COLONNES_VALEURS = ["niveau", "code_geo", "libelle_geo", "millesime", "periode", "variable", "valeur", "statut",
                     "ligne"]
 # Non-numeric cells seen in INSEE, CAF, DARES and DREES files.
 CODES_SECRET = {"s", "ns", "n.s.", "secret", "c", ""}
 CODES_NON_DISPONIBLE = {"nd", "n.d.", "so", "-", "///", "...", "na"}
+STATUTS = np.array(["invalide", "secret", "non_disponible", "ok"], dtype=object)
 
 
 def statut_cellule(values: pd.Series) -> pd.Series:
     """ok / secret / non_disponible / invalide for raw cells (blank = masked, like CAF and Filosofi 2019)."""
     raw = values.fillna("").astype(str).str.strip()
+    ok = raw.str.replace("\u202f", "", regex=False).str.replace(" ", "", regex=False).str.match(NOMBRE)
+    return _statuts(raw, ok.to_numpy(dtype=bool), values.index)
+
+
+def _statuts(raw: pd.Series, ok: np.ndarray, index: pd.Index) -> pd.Series:
+    """Labels picked by code from the stripped cells and their NOMBRE match (later rules win, as before)."""
     lowered = raw.str.lower()
-    out = pd.Series("invalide", index=values.index, dtype=object)
-    out[lowered.isin(CODES_SECRET)] = "secret"
-    out[lowered.isin(CODES_NON_DISPONIBLE)] = "non_disponible"
-    out[raw.str.replace("\u202f", "", regex=False).str.replace(" ", "", regex=False).str.match(NOMBRE)] = "ok"
-    return out
+    codes = np.zeros(len(raw), dtype=np.int8)
+    codes[lowered.isin(CODES_SECRET).to_numpy(dtype=bool)] = 1
+    codes[lowered.isin(CODES_NON_DISPONIBLE).to_numpy(dtype=bool)] = 2
+    codes[ok] = 3
+    return pd.Series(STATUTS[codes], index=index, dtype=object)
+
+
+def lire_cellules(values: pd.Series) -> tuple[Nombres, pd.Series]:
+    """`to_number` of the cells as text and their `statut_cellule`, NOMBRE matched once if already stripped."""
+    texte = values.fillna("").astype(str)
+    arr = arrow_strings(texte)
+    if arr is None:
+        return lire_nombres(texte), statut_cellule(values)
+    cleaned = sans_espaces(arr)
+    matches = ressemble_a_un_nombre(cleaned, texte.index)
+    raw = texte.str.strip()
+    stripped = arrow_strings(raw)
+    if pc.sum(pc.binary_length(stripped)).as_py() != pc.sum(pc.binary_length(arr)).as_py():
+        ok = ressemble_a_un_nombre(sans_espaces(stripped), texte.index)  # stripping removed something
+    else:
+        ok = matches
+    return nombres_reconnus(cleaned, matches, texte), _statuts(raw, ok, values.index)
 
 
 def cellules_en_nombres(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -43,30 +80,66 @@ def melt_large(frame: pd.DataFrame, *, niveau: str | pd.Series, code: str, libel
 
     `variables` maps published column → landed variable; `millesime`/`periode` are per file or per column.
     """
+    return melt_large_et_nombres(frame, niveau=niveau, code=code, libelle=libelle, variables=variables,
+                                 millesime=millesime, periode=periode, extra=extra)[0]
+
+
+def melt_large_et_nombres(frame: pd.DataFrame, *, niveau: str | pd.Series, code: str, libelle: str | None,
+                          variables: dict[str, str], millesime: int | dict[str, int],
+                          periode: str | dict[str, str] | None,
+                          extra: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`melt_large` and `cellules_en_nombres(frame, list(variables))`, every cell parsed once for both."""
+    columns = list(variables)
     keep = [code] + ([libelle] if libelle else []) + (extra or [])
     base = frame[keep].copy()
     if isinstance(niveau, pd.Series):
         base["_niveau"] = niveau
     else:
         base["_niveau"] = niveau
-    long = base.join(frame[list(variables)]).reset_index().melt(
-        id_vars=["ligne", "_niveau", *keep], value_vars=list(variables), var_name="colonne", value_name="brut")
+    long = base.join(frame[columns]).reset_index().melt(
+        id_vars=["ligne", "_niveau", *keep], value_vars=columns, var_name="colonne", value_name="brut")
+    valeur, statut, nombres = _valeurs(frame, columns, long)
+    colonne = long["colonne"]
     out = pd.DataFrame({
         "niveau": long["_niveau"],
         "code_geo": long[code].astype(str),
         "libelle_geo": long[libelle] if libelle else None,
-        "millesime": long["colonne"].map(millesime) if isinstance(millesime, dict) else millesime,
-        "periode": (long["colonne"].map(periode) if isinstance(periode, dict)
-                    else (periode if periode is not None else long["colonne"].map(lambda _: None))),
-        "variable": long["colonne"].map(variables),
-        "valeur": to_number(long["brut"].fillna("").astype(str)),
-        "statut": statut_cellule(long["brut"]),
+        "millesime": map_stacked(colonne, columns, millesime) if isinstance(millesime, dict) else millesime,
+        "periode": (map_stacked(colonne, columns, periode) if isinstance(periode, dict)
+                    else (periode if periode is not None else map_stacked(colonne, columns, lambda _: None))),
+        "variable": map_stacked(colonne, columns, variables),
+        "valeur": valeur,
+        "statut": statut,
         "ligne": long["ligne"].astype("int64"),
     })
     for col in extra or []:
         out[col] = long[col]
     out["millesime"] = out["millesime"].astype("Int32")
-    return out
+    return out, nombres
+
+
+def _valeurs(frame: pd.DataFrame, columns: list[str], long: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """The long table's `valeur` and `statut`, and the checks' numbers: column by column when possible."""
+    if not _empilable(frame, columns):
+        brut, statut = lire_cellules(long["brut"])
+        return brut.valeurs, statut, cellules_en_nombres(frame, columns)
+    parts = {c: lire_cellules(frame[c]) for c in columns}
+    nombres = pd.DataFrame({c: n.valeurs for c, (n, _) in parts.items()}, index=frame.index)
+    valeur = empiler([n for n, _ in parts.values()], long.index)
+    if valeur is None:  # pandas picks the dtype of the stack (integers beyond 15 digits, exponents…)
+        valeur = to_number(long["brut"].fillna("").astype(str))
+    statut = pd.concat([s for _, s in parts.values()], ignore_index=True).set_axis(long.index)
+    return valeur, statut, nombres
+
+
+def _empilable(frame: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether melt's value column is exactly frame[c] for each c in turn, so columns can be parsed one by one.
+
+    True for a unique index (the join is then 1:1, in order), unique column names (one column per name) and
+    one dtype (stacking does not convert the cells).
+    """
+    return (frame.index.is_unique and frame.columns.is_unique and len(columns) > 0
+            and len({frame[c].dtype for c in columns}) == 1)
 
 
 def lire_classeur(path: Path, feuilles: list[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -90,7 +163,7 @@ def lire_classeur(path: Path, feuilles: list[str] | None = None) -> dict[str, pd
     grids = {}
     for name in names:
         try:
-            rows = [[_texte(v) for v in row] for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+            rows = [_textes(row) for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)]
         except (CalamineError, XmlError, ValueError) as exc:
             raise FichierInvalide(path.name, f"feuille « {name} » illisible ({type(exc).__name__})") from None
         width = max((len(r) for r in rows), default=0)
@@ -98,16 +171,21 @@ def lire_classeur(path: Path, feuilles: list[str] | None = None) -> dict[str, pd
     return grids
 
 
+def _textes(row: list[object]) -> list[str | None]:
+    # Most cells are non-blank text, kept as is without a call (350,000 cells in ensemble.xlsx).
+    return [v if type(v) is str and v.strip() else _texte(v) for v in row]
+
+
 def _texte(value: object) -> str | None:
     """Cells as published text: integers without '.0' (codes and counts), other numbers with a dot."""
     if value is None:
         return None
+    if isinstance(value, float):  # no value is both a float and an int: checked first as the most common
+        return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
     if hasattr(value, "isoformat"):  # dates and times
         return value.isoformat()
     text = str(value)

@@ -1,13 +1,7 @@
--- Indicators per commune of the chosen COG vintage (national: references and percentiles need it).
-select
-    code_commune, indicateur_id, millesime, nullif(periode, '') as periode, valeur, numerateur, denominateur,
-    case when valeur is null and statut in ('ok', 'estime') then 'non_disponible'
-         when statut = 'ok' and nb_codes > 1 then 'estime'
-         else statut end as statut,
-    personnes, donnees_synthetiques
-from {{ indicateurs_depuis_valeurs(
-    "(select * from " ~ ref('int_besoins__valeurs_communes') ~ " where code_commune is not null and not est_arrondissement)",
-    ['code_commune']) }}
+-- Indicators per commune of the chosen COG vintage: from the sources' values, plus the offer-derived ones.
+-- A view: its consumers read it once each, and the heavy part is the table int_besoins__indicateurs_commune_sources.
+{{ config(materialized='view') }}
+select * from {{ ref('int_besoins__indicateurs_commune_sources') }}
 
 union all by name
 -- Offer-derived need indicators (éloignement des services, accès aux soins): distance from the commune to
