@@ -83,19 +83,20 @@ def test_a_second_writer_is_refused_while_the_first_runs(small_ws: Path, tmp_pat
 
 def test_a_failed_dbt_build_is_reported_in_french_and_nothing_is_published(
         small_ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """dbt runs in a child process forked by the run (warehouse.constructeur): its failure must come back as
+    """dbt runs in a child process started by the run (warehouse.constructeur): its failure must come back as
     the run's French error, with the failing model, and leave the served file and no process behind."""
+    import functools
     import multiprocessing
 
-    from warehouse import build
+    from warehouse import pipeline
+    from warehouse.constructeur import ConstructeurDbt
 
     need_real(FILOSOFI_2021, EPCI_2024)
     served = small_ws / "serving" / "pacte.duckdb"
     before = sha256(served)
-    # A coverage rule that is not a number breaks the SQL of marts.ecarts_epci (the child inherits the patch).
-    monkeypatch.setattr(build, "DBT_ARGS", [*build.DBT_ARGS, "--vars",
-                                            json.dumps({"couverture": {"ecart_partiel": "pas_un_nombre",
-                                                                       "part_population_min": 50}})])
+    # A coverage rule that is not a number breaks the SQL of marts.ecarts_epci.
+    regle = json.dumps({"couverture": {"ecart_partiel": "pas_un_nombre", "part_population_min": 50}})
+    monkeypatch.setattr(pipeline, "ConstructeurDbt", functools.partial(ConstructeurDbt, extra=("--vars", regle)))
     code = main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "dbt")),
                  "--workspace", str(small_ws)])
     err = capsys.readouterr().err.replace("\n", "")  # the console wraps long messages

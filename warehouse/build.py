@@ -132,28 +132,30 @@ DBT_ARGS = ["--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT
             "--log-level-file", "info", "--no-write-json"]
 
 
-def parse_project(target: Path) -> Any:
-    """dbt's manifest of the project (partial parse from the shared state when it is still valid)."""
+def parse_project(target: Path, extra: tuple[str, ...] = ()) -> Any:
+    """dbt's manifest of the project (partial parse from the shared state when it is still valid);
+    `extra`: more dbt arguments (e.g. `--vars` overriding a rule of dbt_project.yml)."""
     from dbt.cli.main import dbtRunner
 
     _reuse_parse_state(target)
     with _build_file_env(Path(BUILD_FILE), chdir=False):
-        res = dbtRunner().invoke(["parse", "--target-path", str(target), "--log-path", str(target / "logs"), *DBT_ARGS])
+        res = dbtRunner().invoke(["parse", "--target-path", str(target), "--log-path", str(target / "logs"), *DBT_ARGS,
+                                   *extra])
     if not res.success:
         raise ErreurPacte(f"Le projet dbt est invalide : {res.exception}. Journal : {target / 'logs' / 'dbt.log'}")
     _keep_parse_state(target)
     return res.result
 
 
-def run_dbt(path: Path, work_dir: Path, manifest: Any = None) -> tuple[int, int]:
-    """`dbt build` into the build file; `manifest` (from `parse_project`) skips the parse."""
+def run_dbt(path: Path, work_dir: Path, manifest: Any = None, extra: tuple[str, ...] = ()) -> tuple[int, int]:
+    """`dbt build` into the build file; `manifest` (from `parse_project` with the same `extra`) skips the parse."""
     from dbt.cli.main import dbtRunner
 
     target = work_dir / "dbt_target"
     _reuse_parse_state(target)
     with _build_file_env(path), _own_duckdb_handle():
         res = dbtRunner(manifest=manifest).invoke(
-            ["build", "--target-path", str(target), "--log-path", str(work_dir / "dbt_logs"), *DBT_ARGS])
+            ["build", "--target-path", str(target), "--log-path", str(work_dir / "dbt_logs"), *DBT_ARGS, *extra])
     results = list(res.result or []) if res.result is not None else []
     failed = [r for r in results if str(r.status) in {"error", "fail"}]
     if not res.success or failed:

@@ -1,4 +1,4 @@
-"""dbt in a forked process started at the beginning of a run, so that importing dbt and parsing the project
+"""dbt in a child process started at the beginning of a run, so that importing dbt and parsing the project
 (≈ 4 s of CPU) overlap the validation of the files instead of following it.
 
 The child imports dbt and parses at once, then waits for the build file; the run's process meanwhile
@@ -21,12 +21,12 @@ from warehouse.build import parse_project, run_dbt
 ARRET = None  # sent instead of a build: the run stopped before building
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, extra: tuple[str, ...]) -> None:
     target = Path(tempfile.mkdtemp(prefix="pacte-dbt-parse-"))
     try:
         manifest, erreur = None, None
         try:
-            manifest = parse_project(target)
+            manifest = parse_project(target, extra)
         except ErreurPacte as exc:  # reported when the build is asked for
             erreur = str(exc)
         except Exception as exc:  # noqa: BLE001
@@ -39,7 +39,7 @@ def _serve(conn: Connection) -> None:
             return
         path, work_dir = demande
         try:
-            conn.send((True, run_dbt(path, work_dir, manifest)))
+            conn.send((True, run_dbt(path, work_dir, manifest, extra)))
         except ErreurPacte as exc:
             conn.send((False, str(exc)))
         except Exception as exc:  # noqa: BLE001 — any failure must reach the run as a French message
@@ -52,19 +52,24 @@ def _serve(conn: Connection) -> None:
 
 
 class ConstructeurDbt:
-    """Context manager: `with ConstructeurDbt() as c: ... build(..., dbt_build=c.build)`."""
+    """Context manager: `with ConstructeurDbt() as c: ... build(..., dbt_build=c.build)`.
 
-    def __init__(self) -> None:
-        ctx = multiprocessing.get_context("fork")
+    `extra`: more dbt arguments for the parse and the build (e.g. `--vars` overriding a rule)."""
+
+    def __init__(self, extra: tuple[str, ...] = ()) -> None:
+        # spawn, not fork: a fork copies locks held by other threads of the run's process (seen as a
+        # deadlock in the test process); a fresh interpreter's imports overlap the parent's GX import anyway.
+        ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
-        self._process = ctx.Process(target=_serve, args=(child,), name="pacte-dbt", daemon=True)
+        self._extra = extra
+        self._process = ctx.Process(target=_serve, args=(child, extra), name="pacte-dbt", daemon=True)
         self._process.start()
         child.close()
         self._used = False
 
     def build(self, path: Path, work_dir: Path) -> tuple[int, int]:
         if self._used:  # one build per child: dbt's manifest and adapter state belong to that build
-            return run_dbt(path, work_dir)
+            return run_dbt(path, work_dir, extra=self._extra)
         self._used = True
         try:
             self._conn.send((path, work_dir))
