@@ -15,7 +15,7 @@ import duckdb
 from ingestion.errors import ErreurPacte
 from ingestion.landing import LINEAGE_SCHEMA
 from ingestion.registry import landing_schemas
-from warehouse.workspace import REPO_ROOT, Workspace
+from warehouse.workspace import BUILD_FILE, REPO_ROOT, Workspace
 
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -62,7 +62,6 @@ def write_parameters(path: Path, departements: list[str], geo_millesime: int, bu
 # about 3 s more than a partial one. dbt checks it against the project files, its version and the profile.
 PARSE_CACHE = REPO_ROOT / ".cache" / "dbt" / "partial_parse.msgpack"
 PARSE_STATE = "partial_parse.msgpack"
-BUILD_FILE = "pacte.duckdb"  # named like the served file: dbt-duckdb qualifies views with the catalog name
 
 
 @contextmanager

@@ -17,6 +17,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WORKSPACE = REPO_ROOT / "warehouse"
 
 
+# The build file must be named like the served one: dbt-duckdb qualifies views with the catalog name,
+# which DuckDB derives from the file name.
+BUILD_FILE = "pacte.duckdb"
+
+
 @dataclass(frozen=True)
 class Workspace:
     root: Path
@@ -44,9 +49,7 @@ class Workspace:
         return self.root / "staging" / run_id
 
     def build_db(self, run_id: str) -> Path:
-        # The file must be named like the served one: dbt-duckdb qualifies views with the catalog
-        # name, which DuckDB derives from the file name.
-        return self.root / "build" / run_id / "pacte.duckdb"
+        return self.root / "build" / run_id / BUILD_FILE
 
     def quarantine_dir(self, run_id: str) -> Path:
         return self.root / "quarantine" / run_id

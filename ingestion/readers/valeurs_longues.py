@@ -73,22 +73,15 @@ def cellules_en_nombres(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame
     return pd.DataFrame({c: to_number(frame[c].fillna("").astype(str)) for c in columns}, index=frame.index)
 
 
-def melt_large(frame: pd.DataFrame, *, niveau: str | pd.Series, code: str, libelle: str | None,
-               variables: dict[str, str], millesime: int | dict[str, int], periode: str | dict[str, str] | None,
-               extra: list[str] | None = None) -> pd.DataFrame:
-    """Wide published table (index = file line) → long landing frame.
-
-    `variables` maps published column → landed variable; `millesime`/`periode` are per file or per column.
-    """
-    return melt_large_et_nombres(frame, niveau=niveau, code=code, libelle=libelle, variables=variables,
-                                 millesime=millesime, periode=periode, extra=extra)[0]
-
-
 def melt_large_et_nombres(frame: pd.DataFrame, *, niveau: str | pd.Series, code: str, libelle: str | None,
                           variables: dict[str, str], millesime: int | dict[str, int],
                           periode: str | dict[str, str] | None,
                           extra: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`melt_large` and `cellules_en_nombres(frame, list(variables))`, every cell parsed once for both."""
+    """Wide published table (index = file line) → long landing frame, and `cellules_en_nombres(frame,
+    list(variables))` for the checks, every cell parsed once for both.
+
+    `variables` maps published column → landed variable; `millesime`/`periode` are per file or per column.
+    """
     columns = list(variables)
     keep = [code] + ([libelle] if libelle else []) + (extra or [])
     base = frame[keep].copy()
