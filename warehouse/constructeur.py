@@ -16,13 +16,10 @@ from pathlib import Path
 from types import TracebackType
 
 from ingestion.errors import ErreurPacte
-from warehouse.build import parse_project, run_dbt
-
-ARRET = None  # sent instead of a build: the run stopped before building
+from warehouse.build import PARSE_CACHE, parse_project, run_dbt
 
 
-def _serve(conn: Connection, extra: tuple[str, ...]) -> None:
-    target = Path(tempfile.mkdtemp(prefix="pacte-dbt-parse-"))
+def _serve(conn: Connection, extra: tuple[str, ...], target: Path) -> None:
     try:
         manifest, erreur = None, None
         try:
@@ -32,8 +29,6 @@ def _serve(conn: Connection, extra: tuple[str, ...]) -> None:
         except Exception as exc:  # noqa: BLE001
             erreur = f"L'analyse du projet dbt a échoué : {type(exc).__name__} : {exc}"
         demande = conn.recv()
-        if demande is ARRET:
-            return
         if erreur:
             conn.send((False, erreur))
             return
@@ -47,7 +42,6 @@ def _serve(conn: Connection, extra: tuple[str, ...]) -> None:
     except (EOFError, KeyboardInterrupt):  # the run's process is gone or interrupted
         pass
     finally:
-        shutil.rmtree(target, ignore_errors=True)
         conn.close()
 
 
@@ -62,7 +56,9 @@ class ConstructeurDbt:
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self._extra = extra
-        self._process = ctx.Process(target=_serve, args=(child, extra), name="pacte-dbt", daemon=True)
+        # Made here, removed in __exit__: the child may be stopped before it could clean up after itself.
+        self._target = Path(tempfile.mkdtemp(prefix="pacte-dbt-parse-"))
+        self._process = ctx.Process(target=_serve, args=(child, extra, self._target), name="pacte-dbt", daemon=True)
         self._process.start()
         child.close()
         self._used = False
@@ -87,12 +83,14 @@ class ConstructeurDbt:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if not self._used:
-            try:
-                self._conn.send(ARRET)
-            except (OSError, BrokenPipeError):
-                pass
+            # The run stopped before building (refused file, error): stop the child at once rather than wait
+            # for it to finish importing dbt and parsing, which only delayed the user's error message.
+            self._process.terminate()
         self._conn.close()
         self._process.join(timeout=10)
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
+        shutil.rmtree(self._target, ignore_errors=True)
+        if self._process.pid is not None:  # a parse state copy the stopped child was writing
+            PARSE_CACHE.with_suffix(f".{self._process.pid}.tmp").unlink(missing_ok=True)
