@@ -77,7 +77,7 @@ def _batch_definition() -> Any:
 
 
 def prepare() -> None:
-    """Import GX and build this process's context now (before forking validation workers)."""
+    """Import GX and build this process's context now (the validation workers' fork server: expectations.prechargement)."""
     _batch_definition()
 
 

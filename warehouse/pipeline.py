@@ -142,6 +142,15 @@ def _workers(taches: list[_Tache]) -> int:
     return max(1, min(len(taches), os.cpu_count() or 1, PARALLEL_MAX))
 
 
+def _validation_context() -> multiprocessing.context.BaseContext:
+    """Workers are forked from a fork server that imported GX and the readers once (≈ 6 s), not from this
+    process: forking a process with other threads running (an Airflow task, a test runner) can copy a
+    held lock into the child and hang it. The server is started once per process and then reused."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["expectations.prechargement", "warehouse.pipeline"])
+    return ctx
+
+
 def validate_and_stage(ws: Workspace, plan: Plan, progress: Progress | None = None) -> dict[str, dict[str, Any]]:
     """Read and validate every recognised file; stage the good ones. Refused files go to quarantine."""
     synthetic = _synthetic_names(plan.inbox)
@@ -166,18 +175,13 @@ def validate_and_stage(ws: Workspace, plan: Plan, progress: Progress | None = No
             progress(tache.fichier.path.name, len(entries) + len(errors), len(taches))
 
     workers = _workers(taches)
-    if workers > 1:
-        # Import GX (≈ 6 s) once here: forked workers inherit it instead of each importing it again.
-        from expectations.runner import prepare
-
-        prepare()
     if workers == 1:
         for tache in taches:
             settle(tache, lambda tache=tache: _check_and_stage(tache))
     else:
-        # fork: workers inherit the imported readers; the largest files go first to balance the cores.
+        # The largest files go first to balance the cores.
         taches.sort(key=lambda t: t.fichier.path.stat().st_size, reverse=True)
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=_validation_context()) as pool:
             futures = {pool.submit(_check_and_stage, t): t for t in taches}
             for future in as_completed(futures):
                 settle(futures[future], future.result)
