@@ -1,8 +1,8 @@
 """dbt in a child process started at the beginning of a run, so that importing dbt and parsing the project
 (≈ 4 s of CPU) overlap the validation of the files instead of following it.
 
-The child imports dbt and parses at once, then waits for the build file; the run's process meanwhile
-imports Great Expectations for its validation workers. Used by `pipeline.run` (CLI, demo); Airflow tasks
+The child imports dbt and parses at once, then waits for the build file; meanwhile the validation workers
+(warehouse.pipeline) read and check the files. Used by `pipeline.run` (CLI, demo); Airflow tasks
 build in their own process with `build.run_dbt`.
 """
 
@@ -52,7 +52,7 @@ class ConstructeurDbt:
 
     def __init__(self, extra: tuple[str, ...] = ()) -> None:
         # spawn, not fork: a fork copies locks held by other threads of the run's process (seen as a
-        # deadlock in the test process); a fresh interpreter's imports overlap the parent's GX import anyway.
+        # deadlock in the test process); its imports overlap the validation anyway.
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self._extra = extra
