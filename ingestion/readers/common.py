@@ -15,9 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ingestion.errors import Anomalie, FichierInvalide
-
-# Number parsing lives in nombres.py; re-exported here, where the readers have always found it.
-from ingestion.readers.nombres import NOMBRE, STATUT_DES_CODES, statut_of, str_series, to_number  # noqa: F401
+from ingestion.readers.nombres import str_series
 
 # What str.splitlines() ends the first line on.
 FIN_DE_LIGNE = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")

@@ -99,10 +99,10 @@ def _communes_arrow(data: bytes, header: list[str]) -> tuple[list[str], list[str
         return None
     communes = table.filter(pc.equal(table["type"], "COM"))  # the commune polygon covers arrondissements and déléguées
     return (communes["code"].to_pylist(), communes["nom"].to_pylist(),
-            [None if g in ("", "\\N") else g for g in communes["geometry"].to_pylist()])
+            communes["geometry"].to_pylist())
 
 
-def _communes_csv(text: str) -> tuple[list[str], list[str], list[str | None]]:
+def _communes_csv(text: str) -> tuple[list[str], list[str], list[str]]:
     reader = csv.DictReader(io.StringIO(text))
     codes, noms, wkb = [], [], []
     for row in reader:
@@ -110,13 +110,13 @@ def _communes_csv(text: str) -> tuple[list[str], list[str], list[str | None]]:
             continue
         codes.append(row["code"])
         noms.append(row["nom"])
-        wkb.append(None if row["geometry"] in ("", "\\N") else row["geometry"])
+        wkb.append(row["geometry"])
     return codes, noms, wkb
 
 
 def _wkb_binaire(cell: str | None) -> bytes | str | None:
-    """Hex WKB as bytes; text that is not plain hex is left for GEOS to judge, as before."""
-    if cell is None:
+    """Hex WKB as bytes (none for an empty or \\N cell); text that is not plain hex is left for GEOS to judge."""
+    if cell is None or cell in ("", "\\N"):
         return None
     try:
         raw = bytes.fromhex(cell)

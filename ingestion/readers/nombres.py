@@ -59,8 +59,7 @@ def lire_nombres(values: pd.Series) -> Nombres:
         cleaned = values.str.replace("\u202f", "", regex=False).str.replace(" ", "", regex=False)
         cleaned = cleaned.where(cleaned.str.match(NOMBRE), None).str.replace(",", ".", regex=False)
         return Nombres(pd.to_numeric(cleaned, errors="coerce"))
-    cleaned = sans_espaces(arr)
-    return nombres_reconnus(cleaned, ressemble_a_un_nombre(cleaned, values.index), values)
+    return nombres_arrow(arr, values)[0]
 
 
 def sans_espaces(arr: pa.Array) -> pa.Array:
@@ -76,10 +75,12 @@ def ressemble_a_un_nombre(arr: pa.Array, index: pd.Index) -> np.ndarray:
     return str_series(arr, index).str.match(NOMBRE).to_numpy(dtype=bool)
 
 
-def nombres_reconnus(cleaned: pa.Array, matches: np.ndarray, values: pd.Series) -> Nombres:
-    """`to_number(values)` from its space-free cells and their NOMBRE match."""
+def nombres_arrow(arr: pa.Array, values: pd.Series) -> tuple[Nombres, pa.Array, np.ndarray]:
+    """`to_number(values)` from their Arrow cells `arr`, with the space-free cells and their NOMBRE match."""
+    cleaned = sans_espaces(arr)
+    matches = ressemble_a_un_nombre(cleaned, values.index)
     kept = pc.replace_substring(pc.if_else(matches, cleaned, None), ",", ".")
-    return Nombres(to_numeric(str_series(kept, values.index, values.name)), kept)
+    return Nombres(to_numeric(str_series(kept, values.index, values.name)), kept), cleaned, matches
 
 
 def to_numeric(values: pd.Series) -> pd.Series:
@@ -166,10 +167,9 @@ def nombres_et_statuts(values: pd.Series) -> tuple[Nombres, pd.Series]:
     arr = arrow_strings(values)
     if arr is None:
         return lire_nombres(values), statut_of(values)
-    cleaned = sans_espaces(arr)
-    matches = ressemble_a_un_nombre(cleaned, values.index)
+    nombres, cleaned, matches = nombres_arrow(arr, values)
     raw_matches = matches if cleaned is arr else ressemble_a_un_nombre(arr, values.index)
-    return nombres_reconnus(cleaned, matches, values), _statuts(values, raw_matches)
+    return nombres, _statuts(values, raw_matches)
 
 
 def map_stacked(stacked: pd.Series, columns: list[str], mapping: object) -> pd.Series:

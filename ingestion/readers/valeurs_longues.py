@@ -21,7 +21,7 @@ from ingestion.readers.nombres import (
     empiler,
     lire_nombres,
     map_stacked,
-    nombres_reconnus,
+    nombres_arrow,
     ressemble_a_un_nombre,
     sans_espaces,
     to_number,
@@ -58,15 +58,14 @@ def lire_cellules(values: pd.Series) -> tuple[Nombres, pd.Series]:
     arr = arrow_strings(texte)
     if arr is None:
         return lire_nombres(texte), statut_cellule(values)
-    cleaned = sans_espaces(arr)
-    matches = ressemble_a_un_nombre(cleaned, texte.index)
+    nombres, _, matches = nombres_arrow(arr, texte)
     raw = texte.str.strip()
     stripped = arrow_strings(raw)
     if pc.sum(pc.binary_length(stripped)).as_py() != pc.sum(pc.binary_length(arr)).as_py():
         ok = ressemble_a_un_nombre(sans_espaces(stripped), texte.index)  # stripping removed something
     else:
         ok = matches
-    return nombres_reconnus(cleaned, matches, texte), _statuts(raw, ok, values.index)
+    return nombres, _statuts(raw, ok, values.index)
 
 
 def cellules_en_nombres(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
