@@ -1504,6 +1504,12 @@ def main() -> None:
     extend_dataset(
         BUNDLE / "datasets/pacte/indicateurs_epci.yaml", COMPUTED_COLUMNS + EPCI_EXTRA_COLUMNS, INDICATOR_METRICS + EPCI_METRICS
     )
+    extend_dataset(
+        BUNDLE / "datasets/pacte/provenance.yaml",
+        [_column("code_departement", "Département", "VARCHAR"),
+         _column("rattachement_departement", "Rattachement au département", "VARCHAR")],
+        [],
+    )
     for dataset in generated_datasets():
         write_yaml(BUNDLE / "datasets/pacte" / f"{dataset['table_name']}.yaml", dataset)
     for path in (BUNDLE / "datasets").rglob("*.yaml"):

@@ -315,6 +315,11 @@ def _sql(clause: Any) -> str:
     return re.sub(r"[\s()]", "", str(clause or ""))
 
 
+def _no_op_filter(query_filter: dict[str, Any]) -> bool:
+    """A time range « No filter » (Superset adds one on the dataset's time column) narrows nothing."""
+    return query_filter.get("op") == "TEMPORAL_RANGE" and query_filter.get("val") in ("No filter", None, "")
+
+
 def _saved_filters(params: dict[str, Any]) -> tuple[set[str], set[str]]:
     """(columns of the saved simple filters, saved SQL filters) of a chart."""
     columns, clauses = set(), {""}
@@ -393,7 +398,7 @@ def _query_context_refusal(query_context: Any) -> str | None:
         if chart is not None and _limit_exceeded(query.row_limit, json.loads(chart.params or "{}").get("row_limit")):
             return "plus de lignes que le graphique"
         refusal = _filter_refusal(
-            {n for f in query.filter or [] if (n := _column_name(f.get("col")))},
+            {n for f in query.filter or [] if (n := _column_name(f.get("col"))) and not _no_op_filter(f)},
             {_sql((query.extras or {}).get(k)) for k in ("where", "having")},
             allowed | filter_columns,
             clauses,

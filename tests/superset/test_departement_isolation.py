@@ -1,0 +1,186 @@
+"""No row of another département ever reaches a comité or analyste account, whatever the endpoint or cache.
+
+Each account opens every dashboard as the browser does: every chart's data request (POST /api/v1/chart/data
+with the saved query, or GET /superset/explore_json/ for the deck.gl maps, then each layer of the
+multi-layer map with the form data the map's own response gives), and every native filter's values. The
+accounts go in turn — administrator first (no filter: it warms every cache with all the rows), then
+comité 16, comité 40, analyste 16 and comité 16 again — so a response cached for one user and served to
+another would show.
+
+A value is "of another département" when it identifies a row of a département-scoped mart (codes and
+names of EPCI and communes, services and their positions, dispositifs, schémas, file names, map contours)
+that belongs to some other département (or to none: rows attached to no département are administrators'
+only) and never to the account's own.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.superset.conftest import SECOND_DEPARTEMENT
+
+pytestmark = pytest.mark.superset
+
+# (mart, columns that identify its rows) for every mart a dashboard dataset reads.
+IDENTIFYING = {
+    "marts.indicateurs_epci": ["code_epci", "libelle"],
+    "marts.indicateurs_commune": ["code_commune", "libelle"],
+    "marts.indicateurs_t0": ["code_territoire", "libelle"],
+    "marts.besoins_epci": ["code_epci", "libelle"],
+    "marts.offre_epci": ["code_epci", "libelle"],
+    "marts.ecarts_epci": ["code_epci", "libelle"],
+    "marts.geo_epci": ["code_epci", "libelle"],
+    "marts.geo_communes": ["code_commune", "libelle"],
+    "marts.services_points": ["service_id", "nom"],
+    "marts.dispositifs": ["intitule"],
+    "marts.schemas_passages": ["titre", "extrait"],
+    "marts.provenance": ["fichier"],
+}
+ACCOUNTS = [("admin", None), ("comite16", "16"), ("comite40", SECOND_DEPARTEMENT), ("analyste16", "16"), ("comite16", "16")]
+
+
+def _point(value: Any) -> tuple[float, float] | None:
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
+        return (round(float(value[0]), 4), round(float(value[1]), 4))
+    return None
+
+
+def _contour_start(text: str) -> tuple[float, float] | None:
+    """First point of a polygon ring written as JSON text (the map datasets' contour column)."""
+    if not text.startswith("[["):
+        return None
+    try:
+        ring = json.loads(text)
+    except ValueError:
+        return None
+    while isinstance(ring, list) and ring and isinstance(ring[0], list) and _point(ring[0]) is None:
+        ring = ring[0]
+    return _point(ring[0]) if isinstance(ring, list) and ring else None
+
+
+def _fingerprints(served_db: Path) -> dict[str | None, set[Any]]:
+    """Identifying values per code_departement (None: rows attached to no département)."""
+    duckdb = pytest.importorskip("duckdb")
+    found: dict[str | None, set[Any]] = {}
+    con = duckdb.connect(str(served_db), read_only=True)
+    try:
+        for table, columns in IDENTIFYING.items():
+            for code, *values in con.execute(f"SELECT DISTINCT code_departement, {', '.join(columns)} FROM {table}").fetchall():
+                found.setdefault(code, set()).update(v for v in values if isinstance(v, str) and len(v) >= 3)
+        for code, lon, lat in con.execute(
+            "SELECT code_departement, longitude, latitude FROM marts.services_points WHERE latitude IS NOT NULL"
+        ).fetchall():
+            found.setdefault(code, set()).add((round(lon, 4), round(lat, 4)))
+        for code, geojson in con.execute("SELECT code_departement, geojson FROM marts.geo_epci").fetchall():
+            start = _contour_start(json.dumps(json.loads(geojson)["coordinates"]))
+            found.setdefault(code, set()).add(start)
+    finally:
+        con.close()
+    return found
+
+
+def _walk(value: Any, key: str = "") -> Iterator[tuple[str, Any]]:
+    """Every (key, leaf) of a JSON response; points and contours as coordinates."""
+    if (point := _point(value)) is not None:
+        yield key, point
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _walk(v, key)
+    elif isinstance(value, str):
+        yield key, value
+        if (start := _contour_start(value)) is not None:
+            yield key, start
+
+
+def _frontend_requests(admin: Any, web_admin: Any, slug: str) -> list[tuple[str, str, str, Any]]:
+    """(label, method, path, payload) of every data request the dashboard page makes."""
+    dashboard = admin.ok(f"/api/v1/dashboard/{slug}")["result"]
+    requests_: list[tuple[str, str, str, Any]] = []
+    for chart in admin.ok(f"/api/v1/dashboard/{slug}/charts")["result"]:
+        form_data = {**chart["form_data"], "slice_id": chart["id"], "dashboardId": dashboard["id"]}
+        label = f"{slug} / {chart['slice_name']}"
+        if form_data["viz_type"].startswith("deck_"):
+            path = "/superset/explore_json/?form_data=" + urllib.parse.quote(json.dumps(form_data))
+            requests_.append((label, "GET", path, None))
+            if form_data["viz_type"] == "deck_multi":  # its layers, with the form data its response carries
+                response = web_admin.get(path)
+                assert response.status_code == 200, response.text[:300]
+                for layer in response.json()["data"]["slices"]:
+                    layer_form = {**layer["form_data"], "dashboardId": dashboard["id"]}
+                    layer_path = "/superset/explore_json/?form_data=" + urllib.parse.quote(json.dumps(layer_form))
+                    requests_.append((f"{label} / couche {layer['slice_id']}", "GET", layer_path, None))
+        else:
+            saved = admin.ok(f"/api/v1/chart/{chart['id']}")["result"]
+            query_context = json.loads(saved["query_context"])
+            query_context["form_data"] = {**query_context.get("form_data", {}), "slice_id": chart["id"],
+                                          "dashboardId": dashboard["id"]}  # fmt: skip
+            requests_.append((label, "POST", "/api/v1/chart/data", query_context))
+    for native in json.loads(dashboard["json_metadata"]).get("native_filter_configuration", []):
+        for target in native.get("targets", []):
+            column = target["column"]["name"]
+            requests_.append((f"{slug} / filtre {native['name']}", "POST", "/api/v1/chart/data", {
+                "datasource": {"id": target["datasetId"], "type": "table"}, "force": False,
+                "queries": [{"columns": [column], "metrics": [], "orderby": [[column, True]], "row_limit": 1000,
+                             "filters": [], "extras": {"having": "", "where": ""}}],
+                "form_data": {"datasource": f"{target['datasetId']}__table", "viz_type": "filter_select",
+                              "groupby": [column], "dashboardId": dashboard["id"], "native_filter_id": native["id"]},
+                "result_format": "json", "result_type": "full",
+            }))  # fmt: skip
+    return requests_
+
+
+def _rows(body: dict[str, Any]) -> Any:
+    """The data part of a response: chart data API results, or explore_json's payload."""
+    if "result" in body:
+        return [result.get("data") for result in body["result"]]
+    return body.get("data")
+
+
+def _call(web: Any, method: str, path: str, payload: Any) -> Any:
+    return web.get(path) if method == "GET" else web.post(path, payload)
+
+
+def test_no_row_of_another_departement_on_any_dashboard_endpoint(
+    api_for: Any, web_for: Any, served_db: Path, two_departements: dict[str, Any]
+) -> None:
+    assert two_departements["error"] is None, two_departements["error"]
+    fingerprints = _fingerprints(served_db)
+    assert fingerprints.get("16") and fingerprints.get(SECOND_DEPARTEMENT), "both départements must hold rows"
+    admin = api_for("admin")
+    slugs = [d["slug"] for d in admin.ok("/api/v1/dashboard/?q=(page_size:100)")["result"]]
+    requests_ = [r for slug in sorted(slugs) for r in _frontend_requests(admin, web_for("admin"), slug)]
+    assert any("couche" in label for label, *_ in requests_), "the multi-layer map's layers are requested"
+    leaks: list[str] = []
+    own_seen: dict[str, set[Any]] = {}
+    for user, code in ACCOUNTS:
+        web = web_for(user)
+        mine = fingerprints.get(code, set()) if code else set()
+        foreign = set().union(*(v for c, v in fingerprints.items() if c != code)) - mine if code else set()
+        for label, method, path, payload in requests_:
+            response = _call(web, method, path, payload)
+            assert response.status_code == 200, f"{user} — {label}: {response.status_code} {response.text[:300]}"
+            for key, leaf in _walk(_rows(response.json())):
+                if code is None:
+                    continue
+                if (key == "code_departement" and leaf not in (code, None)) or leaf in foreign:
+                    leaks.append(f"{user} — {label}: {key} = {str(leaf)[:80]}")
+                elif leaf in mine:
+                    own_seen.setdefault(user, set()).add(leaf)
+    assert not leaks, f"{len(leaks)} valeurs d'un autre département :\n" + "\n".join(sorted(set(leaks))[:40])
+    for user, code in ACCOUNTS[1:]:
+        seen = own_seen.get(user, set())
+        # the test can fail: each account gets its own département's rows, points of the offer map included
+        points = {v for v in seen if isinstance(v, tuple)}
+        assert len(seen) > 50 and points, f"{user} ne voit pas les lignes de son département ({len(seen)} valeurs)"
+        assert points & {p for p in fingerprints[code] if isinstance(p, tuple)}, user
+    print(f"\n{len(requests_)} requêtes par compte ; valeurs propres vues : "
+          f"{ {u: len(v) for u, v in own_seen.items()} }")  # fmt: skip
