@@ -11,7 +11,7 @@ export SCARF_NO_ANALYTICS := true
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint lock superset-stop clean-demo
+.PHONY: setup demo test lint lock superset-stop clean-demo dashboards
 
 $(UV):
 	$(PY311) -m venv $(VENVS)/tools
@@ -30,6 +30,9 @@ $(VENVS)/superset/.synced: lock/superset.lock.txt | $(UV)
 ## setup: both environments from the committed lock files, plus npm for the demo geography
 setup: $(VENVS)/pipeline/.synced $(VENVS)/superset/.synced
 	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm >/dev/null)
+	@# WeasyPrint (dashboard PDF) draws text with Pango; DejaVu covers French typography
+	@ldconfig -p | grep -q libpangoft2-1.0 && fc-list | grep -qi dejavu || \
+	  (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null)
 
 ## demo: the main job on the demo inputs (Airflow in-process), then Superset on 127.0.0.1:8088
 demo: setup
@@ -41,6 +44,10 @@ test: setup
 	  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null)
 	$(PIPELINE_PY) -m ruff check .
 	PYTHONPATH=$(CURDIR) $(PIPELINE_PY) -m pytest
+
+## dashboards: render dashboards/bundle and the dbt exposures from dashboards/spec/ (review the YAML diff)
+dashboards: setup
+	PYTHONPATH=$(CURDIR) $(PIPELINE_PY) -m dashboards.bundle_builder
 
 lint: setup
 	$(PIPELINE_PY) -m ruff check .

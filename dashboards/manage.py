@@ -19,11 +19,12 @@ analyste and the RLS filters by département (dashboards/pacte_security.py).
 one or more départements, each a role departement_<code> with its RLS filter);
 without --mot-de-passe-env a random password is generated and printed once.
 
-The five dashboards are generated: edit dashboards/generate_bundle.py, run it
-(pipeline venv), review the YAML diff. ``manage.py export`` still rewrites
-dashboards/bundle from a running instance (stable file names, placeholders
-put back, instance ids stripped) for changes made in the UI, which must then
-be carried over to the generator.
+The dashboards are rendered from dashboards/spec/ (``make dashboards``);
+``import`` replaces every object by uuid and deletes the dashboards, charts
+and datasets the bundle no longer holds. ``manage.py export --out DIR``
+writes a running instance's dashboards to a folder outside dashboards/
+(stable file names, placeholders put back, instance ids stripped), to see
+what was changed in the UI and carry it over to the spec.
 
 The script sets SUPERSET_CONFIG_PATH, FLASK_APP, SUPERSET_HOME and
 PACTE_SUPERSET_HOME (default: <repo>/.superset) itself.
@@ -340,6 +341,7 @@ def import_and_verify(zip_path: Path, served: Path, objects: dict[str, list[dict
                 raise ManageError(f"Échec de l'import du bundle : {exc} {details or ''}".strip()) from exc
 
         link_map_layers()
+        prune_removed(objects)
         # Verify from a fresh read of the metadata DB.
         db.session.expire_all()
         print("→ vérification dans la base de métadonnées…", flush=True)
@@ -377,6 +379,37 @@ def import_and_verify(zip_path: Path, served: Path, objects: dict[str, list[dict
                 flush=True,
             )
         apply_security()
+
+
+def prune_removed(objects: dict[str, list[dict[str, Any]]]) -> None:
+    """Delete the dashboards, charts and datasets (of the pacte database) that the bundle no longer holds:
+    the bundle is the whole set, and a dataset left behind would stay readable."""
+    import uuid
+
+    from superset import db
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.models.core import Database
+    from superset.models.dashboard import Dashboard
+    from superset.models.slice import Slice
+
+    kept = {kind: {uuid.UUID(o["uuid"]) for o in objects[kind]} for kind in ("datasets", "charts", "dashboards")}
+    database_ids = [d.id for d in db.session.query(Database).filter(
+        Database.uuid.in_([uuid.UUID(o["uuid"]) for o in objects["databases"]])).all()]
+    tables = db.session.query(SqlaTable).filter(SqlaTable.database_id.in_(database_ids)).all()
+    removed = {
+        "tableaux de bord": [d for d in db.session.query(Dashboard).all() if d.uuid not in kept["dashboards"]],
+        "graphiques": [c for c in db.session.query(Slice).all()
+                       if c.uuid not in kept["charts"] and c.datasource_id in {t.id for t in tables}],
+        "jeux de données": [t for t in tables if t.uuid not in kept["datasets"]],
+    }
+    for kind, items in removed.items():
+        for item in items:
+            db.session.delete(item)
+        if items:
+            names = ", ".join(sorted(getattr(i, "dashboard_title", None) or getattr(i, "slice_name", None)
+                                     or i.table_name for i in items))
+            print(f"  {kind} retirés (absents du bundle) : {names}", flush=True)
+    db.session.commit()
 
 
 def link_map_layers() -> None:
@@ -509,6 +542,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     require_secret_key()
     out = Path(args.out).resolve()
+    if out == DASHBOARDS_DIR or DASHBOARDS_DIR in out.parents:
+        raise ManageError(f"{out} est dans dashboards/ : le bundle se rend depuis dashboards/spec/ (make dashboards). "
+                          "Exportez ailleurs (ex. var/export) pour comparer et reporter les changements dans la spécification.")
     dashboard_uuids = [d["uuid"] for d in bundle_objects(BUNDLE_DIR)["dashboards"]] if not args.all else []
     with superset_app_context():
         from superset import security_manager
@@ -573,7 +609,7 @@ def read_state() -> dict[str, int] | None:
 
 
 def is_our_server(pid: int) -> bool:
-    """True if `pid` is alive and is a `superset run` process."""
+    """True if `pid` is alive and is the gunicorn master of this Superset."""
     try:
         os.kill(pid, 0)
     except (ProcessLookupError, PermissionError):
@@ -591,7 +627,9 @@ def is_our_server(pid: int) -> bool:
     if not raw:
         return True  # just forked, exec not visible yet
     args = raw.split(b"\0")
-    return any(a.endswith(b"superset") for a in args) and b"run" in args
+    gunicorn = any(a.endswith(b"gunicorn") for a in args) and APP_FACTORY.encode() in args
+    legacy = any(a.endswith(b"superset") for a in args) and b"run" in args  # `superset run`, before gunicorn
+    return gunicorn or legacy
 
 
 def healthy(port: int) -> bool:
@@ -619,6 +657,18 @@ def wait_healthy(port: int, pid: int, timeout: float) -> bool:
     return False
 
 
+APP_FACTORY = "superset.app:create_app()"
+
+
+def server_size() -> tuple[int, int]:
+    """Gunicorn workers and threads per worker: one worker per core plus one (a worker is a Python process,
+    ≈ 350 MB), four threads each (requests mostly wait on DuckDB, which releases the GIL). Overridable with
+    PACTE_SUPERSET_WORKERS and PACTE_SUPERSET_THREADS."""
+    workers = int(os.environ.get("PACTE_SUPERSET_WORKERS") or (os.cpu_count() or 1) + 1)
+    threads = int(os.environ.get("PACTE_SUPERSET_THREADS") or 4)
+    return max(1, workers), max(1, threads)
+
+
 def cmd_start(args: argparse.Namespace) -> int:
     require_secret_key()
     apply_env()
@@ -643,10 +693,13 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     with log.open("ab") as out:
-        out.write(f"\n===== superset run -p {args.port} ({time.strftime('%Y-%m-%d %H:%M:%S')}) =====\n".encode())
+        out.write(f"\n===== gunicorn {args.host}:{args.port} ({time.strftime('%Y-%m-%d %H:%M:%S')}) =====\n".encode())
         out.flush()
+        workers, threads = server_size()
         proc = subprocess.Popen(
-            [str(superset_bin()), "run", "-h", "127.0.0.1", "-p", str(args.port), "--with-threads"],
+            [str(superset_bin().with_name("gunicorn")), "--bind", f"{args.host}:{args.port}", "--workers", str(workers),
+             "--threads", str(threads), "--worker-class", "gthread", "--timeout", "120", "--graceful-timeout", "20",
+             "--limit-request-line", "0", "--limit-request-field_size", "0", "--access-logfile", "-", APP_FACTORY],
             env=superset_env(),
             cwd=home,
             stdout=out,
@@ -655,7 +708,8 @@ def cmd_start(args: argparse.Namespace) -> int:
             start_new_session=True,  # like nohup: detached from the terminal
         )
     state_path().write_text(json.dumps({"pid": proc.pid, "port": args.port}))
-    print(f"→ démarrage de Superset (pid {proc.pid}), journal : {log}", flush=True)
+    print(f"→ démarrage de Superset (gunicorn, pid {proc.pid}, {workers} processus × {threads} fils), journal : {log}",
+          flush=True)
     if not wait_healthy(args.port, proc.pid, HEALTH_TIMEOUT_S):
         stop_pid(proc.pid)
         state_path().unlink(missing_ok=True)
@@ -735,6 +789,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p_import.set_defaults(func=cmd_import)
     p_start = sub.add_parser("start", help="démarre Superset en arrière-plan")
     p_start.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p_start.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1 ; 0.0.0.0 en conteneur)")
     p_start.set_defaults(func=cmd_start)
     p_user = sub.add_parser("utilisateur", help="crée ou met à jour un compte (rôle et département)")
     p_user.add_argument("--identifiant", required=True, help="identifiant de connexion")
@@ -747,7 +802,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sub.add_parser("stop", help="arrête Superset (fichier pid)").set_defaults(func=cmd_stop)
     sub.add_parser("status", help="indique si Superset tourne").set_defaults(func=cmd_status)
     p_export = sub.add_parser("export", help="ré-exporte les tableaux de bord du bundle en YAML")
-    p_export.add_argument("--out", default=str(BUNDLE_DIR), help="dossier de sortie (écrasé)")
+    p_export.add_argument("--out", required=True,
+                          help="dossier de sortie (écrasé), hors de dashboards/ : le bundle se rend depuis dashboards/spec/")
     p_export.add_argument("--all", action="store_true", help="exporter tous les tableaux de bord")
     p_export.set_defaults(func=cmd_export)
     return parser.parse_args(argv)

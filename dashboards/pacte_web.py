@@ -12,12 +12,19 @@
   (an unknown viz type made it answer 500); pages they may not open (/sqllab/, /explore/…) get a French
   HTML page instead of Superset's raw English JSON.
 * **French before login**: the language pack is needed by the login page, where there is no session yet.
+* **A clean PDF of a dashboard** (`/pacte/pdf/<slug>`, linked from each dashboard): every chart and every
+  table row of the account's own département(s), rendered from the spec (dashboards/pdf_export.py) and
+  cached per published version.
 * The transparent base-map tile of the offline maps.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import re
+import threading
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -75,7 +82,7 @@ def error_response(status: int, message: str | None = None) -> Any:
     text = message or default
     if _wants_html(request):
         page = REFUS_PAGE.format(titre=escape(titre), message=escape(text))
-        return Response(page, status=status, mimetype="text/html")
+        return Response(page, status=status, mimetype="text/html", headers={"X-Pacte-Page": "1"})
     return _json_error(status, text)
 
 
@@ -103,15 +110,91 @@ def _explore_json_refusal(request: Any) -> str | None:
     return None
 
 
+app_logger = logging.getLogger("pacte.pdf")
+DEPARTEMENT_ROLE = re.compile(r"^departement_(\w{2,3})$")
+_PDF_LOCK = threading.Lock()  # one rendering at a time per worker: it is CPU-bound
+
+
+def _served_file() -> Path | None:
+    from sqlalchemy.engine.url import make_url
+    from superset import db
+    from superset.models.core import Database
+
+    database = db.session.query(Database).filter_by(database_name="pacte").one_or_none()
+    path = make_url(database.sqlalchemy_uri).database if database else None
+    return Path(path) if path and Path(path).exists() else None
+
+
+def _choice_page(slug: str, codes: list[str]) -> Any:
+    from flask import Response
+
+    links = "".join(f'<li><a href="/pacte/pdf/{escape(slug)}?departement={escape(c)}">Département {escape(c)}</a></li>'
+                    for c in codes)
+    page = REFUS_PAGE.format(titre="Choisir le département", message="Le document PDF porte sur un département :")
+    return Response(page.replace("</p>\n<p><a", f"</p><ul>{links}</ul>\n<p><a", 1), mimetype="text/html")
+
+
+def dashboard_pdf_response(slug: str) -> Any:
+    """The dashboard as a PDF for the logged-in account: its départements only (an administrator chooses)."""
+    import pdf_export
+    from flask import g, redirect, request, send_file
+    from superset import security_manager
+
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return redirect(f"/login/?next=/pacte/pdf/{slug}")
+    if not security_manager.can_access("can_read", "Dashboard"):
+        return error_response(403)
+    served = _served_file()
+    if served is None:
+        return error_response(404, "Aucun entrepôt publié : le document ne peut pas encore être produit.")
+    own = sorted({m.group(1) for role in user.roles if (m := DEPARTEMENT_ROLE.match(role.name))})
+    asked = request.args.getlist("departement")
+    if security_manager.is_admin():
+        if not asked:
+            import duckdb
+
+            with duckdb.connect(str(served), read_only=True) as con:
+                codes = [r[0] for r in con.execute("SELECT DISTINCT code_departement FROM marts.indicateurs_t0 "
+                                                   "WHERE niveau = 'departement' ORDER BY 1").fetchall()]
+            return _choice_page(slug, codes)
+        departements = sorted(set(asked))
+    else:
+        departements = sorted(set(asked) & set(own)) if asked else own
+        if asked and set(asked) - set(own):
+            return error_response(403, "Ce document ne peut porter que sur le ou les départements de votre compte.")
+    if not departements or any(not re.fullmatch(r"\w{2,3}", d) for d in departements):
+        return error_response(403, "Votre compte n'est rattaché à aucun département : aucun document à produire.")
+    stat = served.stat()
+    home = Path(os.environ.get("PACTE_SUPERSET_HOME") or served.parent)
+    target = home / "pdf" / f"{stat.st_ino}-{stat.st_mtime_ns}" / "-".join(departements) / f"{slug}.pdf"
+    try:
+        with _PDF_LOCK:
+            if not target.exists():
+                pdf_export.dashboard_pdf(served, slug, departements, target)
+    except pdf_export.ExportError as exc:
+        return error_response(404, f"Document impossible à produire : {exc}.")
+    except Exception:  # noqa: BLE001 - logged; the user gets a French page, not a traceback
+        app_logger.exception("PDF du tableau de bord %s (%s)", slug, departements)
+        return error_response(500, "Le document PDF n'a pas pu être produit ; l'erreur est consignée dans le journal "
+                                   "de Superset.")
+    return send_file(target, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{slug}_{'-'.join(departements)}.pdf", max_age=0)
+
+
 def install(app: Any, blank_tile_path: str, blank_tile: bytes) -> None:
     """Register the hooks and routes on Superset's Flask app."""
     from flask import Response, request, send_file
     from pacte_security import ACCES_LIMITE
-    from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, NotFound
+    from werkzeug.exceptions import Forbidden
 
     @app.route(blank_tile_path)
     def pacte_tuile_vide() -> Response:
         return Response(blank_tile, mimetype="image/png", headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.route("/pacte/pdf/<slug>")
+    def pacte_pdf(slug: str) -> Any:
+        return dashboard_pdf_response(slug)
 
     @app.before_request
     def pacte_before_request() -> Any:
@@ -139,17 +222,15 @@ def install(app: Any, blank_tile_path: str, blank_tile: bytes) -> None:
             response.expires = None
         return response
 
-    def french_error(status: int) -> Any:
-        def handler(error: Exception) -> Any:
-            if _wants_html(request):
-                return error_response(status)
-            if status == 403:
-                return _json_error(403, MESSAGES[403][1])
-            # API calls keep Superset's own JSON error (its handler for every HTTPException).
-            superset_handler = app.error_handler_spec.get(None, {}).get(None, {}).get(HTTPException)
-            return superset_handler(error) if superset_handler else error_response(status)
+    @app.errorhandler(Forbidden)
+    def pacte_forbidden(_error: Exception) -> Any:
+        return error_response(403) if _wants_html(request) else _json_error(403, MESSAGES[403][1])
 
-        return handler
-
-    for status, exc in ((403, Forbidden), (404, NotFound), (500, InternalServerError)):
-        app.register_error_handler(exc, french_error(status))
+    @app.after_request
+    def pacte_french_error_pages(response: Response) -> Response:
+        # Superset registers its 404/500 handlers after FLASK_APP_MUTATOR runs (they serve English static
+        # pages to browsers): its HTML error pages are replaced here, its JSON errors for the frontend kept.
+        if (response.status_code in (404, 500) and response.mimetype == "text/html" and _wants_html(request)
+                and "X-Pacte-Page" not in response.headers):
+            return error_response(response.status_code)
+        return response

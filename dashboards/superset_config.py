@@ -50,7 +50,15 @@ DATA_DIR = str(PACTE_SUPERSET_HOME)
 # deck.gl maps) by URL only: a user would get the rows another user was allowed to see. It is off; the
 # query-result cache stays, its key holds the user's row-level filters (dashboards/pacte_web.py).
 CACHE_CONFIG = {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
-DATA_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300, "CACHE_KEY_PREFIX": "pacte_data_"}
+# Shared by the gunicorn workers (files under PACTE_SUPERSET_HOME); a new publication changes every key
+# (pacte_security: the served file's identity is part of the key), so no restart is needed after it.
+DATA_CACHE_CONFIG = {
+    "CACHE_TYPE": "FileSystemCache",
+    "CACHE_DIR": str(PACTE_SUPERSET_HOME / "cache" / "donnees"),
+    "CACHE_DEFAULT_TIMEOUT": 3600,
+    "CACHE_THRESHOLD": 20000,
+    "CACHE_KEY_PREFIX": "pacte_data_",
+}
 # FILTER_STATE_CACHE_CONFIG / EXPLORE_FORM_DATA_CACHE_CONFIG keep Superset's
 # default (metastore cache in the SQLite metadata DB; works with flask-caching<2.4).
 

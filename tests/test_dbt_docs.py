@@ -12,15 +12,23 @@ import yaml
 from warehouse.build import DBT_PROJECT
 
 
-def test_every_mart_column_has_a_description_and_a_type() -> None:
-    spec = yaml.safe_load((DBT_PROJECT / "models" / "marts" / "_marts__models.yml").read_text(encoding="utf-8"))
-    marts = {p.stem for p in (DBT_PROJECT / "models" / "marts").glob("*.sql")}
-    documented = {m["name"]: m for m in spec["models"]}
+def test_every_mart_column_has_a_description_a_type_and_a_label() -> None:
+    """Marts live in one folder per domain, each with its YAML: contract enforced by the folder's config,
+    every column typed, described and labelled in French (meta.libelle, read by the dashboards)."""
+    marts_dir = DBT_PROJECT / "models" / "marts"
+    marts = {p.stem for p in marts_dir.glob("*/*.sql")}
+    documented = {m["name"]: m for p in marts_dir.glob("*/_*__models.yml")
+                  for m in yaml.safe_load(p.read_text(encoding="utf-8"))["models"]}
     assert marts == set(documented)
+    assert not list(marts_dir.glob("*.sql")), "a mart belongs in its domain folder"
+    project = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project["models"]["pacte"]["marts"]["+contract"]["enforced"] is True
     for name, model in documented.items():
-        assert model["config"]["contract"]["enforced"] is True, name
         for column in model["columns"]:
             assert column.get("description") and column.get("data_type"), (name, column["name"])
+            assert (column.get("meta") or {}).get("libelle"), (name, column["name"])
+    for path in marts_dir.rglob("*.yml"):
+        assert "&id" not in path.read_text(encoding="utf-8"), f"{path.name}: no YAML anchors"
 
 
 def test_dbt_docs_generate_on_the_demo_warehouse(demo_ws: Path, tmp_path: Path) -> None:

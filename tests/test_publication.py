@@ -94,13 +94,13 @@ def test_a_failed_dbt_build_is_reported_in_french_and_nothing_is_published(
     need_real(FILOSOFI_2021, EPCI_2024)
     served = small_ws / "serving" / "pacte.duckdb"
     before = sha256(served)
-    # A coverage rule that is not a number breaks the SQL of marts.ecarts_epci.
+    # A coverage rule that is not a number breaks the SQL of the gaps (int_ecarts__ecarts_epci).
     regle = json.dumps({"couverture": {"ecart_partiel": "pas_un_nombre", "part_population_min": 50}})
     monkeypatch.setattr(pipeline, "ConstructeurDbt", functools.partial(ConstructeurDbt, extra=("--vars", regle)))
     code = main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "dbt")),
                  "--workspace", str(small_ws)])
     err = capsys.readouterr().err.replace("\n", "")  # the console wraps long messages
     assert code != 0
-    assert "La construction dbt a échoué (1 erreur(s)) : ecarts_epci" in err and "dbt.log" in err
+    assert "La construction dbt a échoué (1 erreur(s)) : int_ecarts__ecarts_epci" in err and "dbt.log" in err
     assert sha256(served) == before
     assert multiprocessing.active_children() == []

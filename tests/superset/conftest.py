@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from dashboards.http_client import WebSession
 from ingestion.synthetic.offre import CACHE_DIR, mairie_points
 from tests.conftest import run_cli
 
@@ -238,28 +239,14 @@ class Api:
         return resp.json()
 
 
-class Web(Api):
+class Web(WebSession, Api):
     """A browser-like session (login form, session cookie): /superset/explore_json/ and /datasource/ take no JWT."""
 
     def __init__(self, base: str, username: str, password: str) -> None:
-        import re
+        WebSession.__init__(self, base, username, password)
 
-        import requests
-
-        self.base = base
-        self.session = requests.Session()
-        page = self.session.get(f"{base}/login/", timeout=30).text
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-            r'value="([^"]+)"[^>]*name="csrf_token"', page
-        )
-        assert token, "jeton CSRF absent du formulaire de connexion"
-        resp = self.session.post(
-            f"{base}/login/", data={"username": username, "password": password, "csrf_token": token.group(1)}, timeout=30
-        )
-        assert resp.status_code == 200 and "/login" not in resp.url, f"login {username}: {resp.status_code} {resp.url}"
-        csrf = self.session.get(f"{base}/api/v1/security/csrf_token/", timeout=30)
-        assert csrf.status_code == 200, f"csrf {username}: {csrf.status_code}"
-        self.session.headers.update({"X-CSRFToken": csrf.json()["result"], "Referer": base})
+    def put(self, path: str, payload: dict[str, Any]) -> Any:
+        return self.session.put(self.base + path, json=payload, timeout=60)
 
 
 @pytest.fixture(scope="session")

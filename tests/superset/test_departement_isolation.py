@@ -16,13 +16,13 @@ only) and never to the account's own.
 from __future__ import annotations
 
 import json
-import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from dashboards.http_client import dashboard_requests, response_rows
 from tests.superset.conftest import SECOND_DEPARTEMENT
 
 pytestmark = pytest.mark.superset
@@ -101,54 +101,6 @@ def _walk(value: Any, key: str = "") -> Iterator[tuple[str, Any]]:
             yield key, start
 
 
-def _frontend_requests(admin: Any, web_admin: Any, slug: str) -> list[tuple[str, str, str, Any]]:
-    """(label, method, path, payload) of every data request the dashboard page makes."""
-    dashboard = admin.ok(f"/api/v1/dashboard/{slug}")["result"]
-    requests_: list[tuple[str, str, str, Any]] = []
-    for chart in admin.ok(f"/api/v1/dashboard/{slug}/charts")["result"]:
-        form_data = {**chart["form_data"], "slice_id": chart["id"], "dashboardId": dashboard["id"]}
-        label = f"{slug} / {chart['slice_name']}"
-        if form_data["viz_type"].startswith("deck_"):
-            path = "/superset/explore_json/?form_data=" + urllib.parse.quote(json.dumps(form_data))
-            requests_.append((label, "GET", path, None))
-            if form_data["viz_type"] == "deck_multi":  # its layers, with the form data its response carries
-                response = web_admin.get(path)
-                assert response.status_code == 200, response.text[:300]
-                for layer in response.json()["data"]["slices"]:
-                    layer_form = {**layer["form_data"], "dashboardId": dashboard["id"]}
-                    layer_path = "/superset/explore_json/?form_data=" + urllib.parse.quote(json.dumps(layer_form))
-                    requests_.append((f"{label} / couche {layer['slice_id']}", "GET", layer_path, None))
-        else:
-            saved = admin.ok(f"/api/v1/chart/{chart['id']}")["result"]
-            query_context = json.loads(saved["query_context"])
-            query_context["form_data"] = {**query_context.get("form_data", {}), "slice_id": chart["id"],
-                                          "dashboardId": dashboard["id"]}  # fmt: skip
-            requests_.append((label, "POST", "/api/v1/chart/data", query_context))
-    for native in json.loads(dashboard["json_metadata"]).get("native_filter_configuration", []):
-        for target in native.get("targets", []):
-            column = target["column"]["name"]
-            requests_.append((f"{slug} / filtre {native['name']}", "POST", "/api/v1/chart/data", {
-                "datasource": {"id": target["datasetId"], "type": "table"}, "force": False,
-                "queries": [{"columns": [column], "metrics": [], "orderby": [[column, True]], "row_limit": 1000,
-                             "filters": [], "extras": {"having": "", "where": ""}}],
-                "form_data": {"datasource": f"{target['datasetId']}__table", "viz_type": "filter_select",
-                              "groupby": [column], "dashboardId": dashboard["id"], "native_filter_id": native["id"]},
-                "result_format": "json", "result_type": "full",
-            }))  # fmt: skip
-    return requests_
-
-
-def _rows(body: dict[str, Any]) -> Any:
-    """The data part of a response: chart data API results, or explore_json's payload."""
-    if "result" in body:
-        return [result.get("data") for result in body["result"]]
-    return body.get("data")
-
-
-def _call(web: Any, method: str, path: str, payload: Any) -> Any:
-    return web.get(path) if method == "GET" else web.post(path, payload)
-
-
 def test_no_row_of_another_departement_on_any_dashboard_endpoint(
     api_for: Any, web_for: Any, served_db: Path, two_departements: dict[str, Any]
 ) -> None:
@@ -157,18 +109,19 @@ def test_no_row_of_another_departement_on_any_dashboard_endpoint(
     assert fingerprints.get("16") and fingerprints.get(SECOND_DEPARTEMENT), "both départements must hold rows"
     admin = api_for("admin")
     slugs = [d["slug"] for d in admin.ok("/api/v1/dashboard/?q=(page_size:100)")["result"]]
-    requests_ = [r for slug in sorted(slugs) for r in _frontend_requests(admin, web_for("admin"), slug)]
-    assert any("couche" in label for label, *_ in requests_), "the multi-layer map's layers are requested"
+    requests_ = [r for slug in sorted(slugs) for r in dashboard_requests(web_for("admin"), slug)]
+    assert any("couche" in r.label for r in requests_), "the multi-layer map's layers are requested"
     leaks: list[str] = []
     own_seen: dict[str, set[Any]] = {}
     for user, code in ACCOUNTS:
         web = web_for(user)
         mine = fingerprints.get(code, set()) if code else set()
         foreign = set().union(*(v for c, v in fingerprints.items() if c != code)) - mine if code else set()
-        for label, method, path, payload in requests_:
-            response = _call(web, method, path, payload)
+        for request in requests_:
+            label = request.label
+            response = web.call(request)
             assert response.status_code == 200, f"{user} — {label}: {response.status_code} {response.text[:300]}"
-            for key, leaf in _walk(_rows(response.json())):
+            for key, leaf in _walk(response_rows(response.json())):
                 if code is None:
                     continue
                 if (key == "code_departement" and leaf not in (code, None)) or leaf in foreign:
@@ -176,6 +129,7 @@ def test_no_row_of_another_departement_on_any_dashboard_endpoint(
                 elif leaf in mine:
                     own_seen.setdefault(user, set()).add(leaf)
     assert not leaks, f"{len(leaks)} valeurs d'un autre département :\n" + "\n".join(sorted(set(leaks))[:40])
+    _check_pdf_exports(web_for, slugs, fingerprints)
     for user, code in ACCOUNTS[1:]:
         seen = own_seen.get(user, set())
         # the test can fail: each account gets its own département's rows, points of the offer map included
@@ -184,3 +138,30 @@ def test_no_row_of_another_departement_on_any_dashboard_endpoint(
         assert points & {p for p in fingerprints[code] if isinstance(p, tuple)}, user
     print(f"\n{len(requests_)} requêtes par compte ; valeurs propres vues : "
           f"{ {u: len(v) for u, v in own_seen.items()} }")  # fmt: skip
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def _check_pdf_exports(web_for: Any, slugs: list[str], fingerprints: dict[str | None, set[Any]]) -> None:
+    """The PDF of every dashboard (/pacte/pdf/<slug>) holds the names of the account's département and none of
+    another's (names compared without spaces: the PDF wraps long cells)."""
+    pypdf = pytest.importorskip("pypdf")
+    import io
+
+    for user, code in ACCOUNTS[1:4]:
+        mine = {_squeezed(v) for v in fingerprints[code] if isinstance(v, str)}
+        foreign = {_squeezed(v) for c, values in fingerprints.items() if c != code for v in values
+                   if isinstance(v, str)} - mine
+        # long names only, and not part of one of the account's own names (« Saint-Michel » in « Saint-Michel-Escalus »)
+        foreign = {v for v in foreign if len(v) >= 8 and not any(v in m for m in mine)}
+        for slug in slugs:
+            response = web_for(user).get(f"/pacte/pdf/{slug}")
+            assert response.status_code == 200 and response.content.startswith(b"%PDF"), (user, slug, response.text[:300])
+            text = _squeezed("".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages))
+            assert not [v for v in foreign if v in text], f"{user} — PDF {slug} : valeurs d'un autre département"
+            assert [v for v in mine if len(v) >= 8 and v in text], f"{user} — PDF {slug} : rien de son département"
+        other = "40" if code == "16" else "16"
+        refused = web_for(user).get(f"/pacte/pdf/synthese-territoire?departement={other}")
+        assert refused.status_code == 403, f"{user} asked for département {other}: {refused.status_code}"

@@ -32,12 +32,6 @@ INDICATOR_CHARTS = {BESOINS_CHART, T0_CHART, COMMUNES_CHART, MAP_CHART}
 POVERTY_RATE = "Taux de pauvreté (seuil 60 %)"
 
 
-MAP_JOIN = (
-    "(SELECT g.code_departement FROM marts.geo_epci AS g JOIN marts.indicateurs_epci AS i "
-    "ON i.code_epci = g.code_epci AND i.code_departement = g.code_departement) AS t"
-)
-
-
 def _served(served_db: Path, sql: str) -> list[tuple[Any, ...]]:
     duckdb = pytest.importorskip("duckdb")
     con = duckdb.connect(str(served_db), read_only=True)
@@ -114,7 +108,7 @@ def test_dispositifs_and_schemas_are_attached_to_a_departement(served_db: Path) 
         ("marts.indicateurs_epci", BESOINS_CHART),
         ("marts.indicateurs_t0", T0_CHART),
         ("marts.indicateurs_commune", COMMUNES_CHART),
-        (MAP_JOIN, MAP_CHART),
+        ("marts.carte_epci", MAP_CHART),
         ("marts.dispositifs", DISPOSITIFS_CHART),
         ("marts.schemas_passages", SCHEMAS_CHART),
     ],
@@ -143,7 +137,7 @@ def test_rls_by_departement(api_for: Any, saved_charts: dict[str, Any], served_d
     "table,chart,key",
     [
         ("marts.dispositifs", DISPOSITIFS_CHART, ("intitule", "porteur")),
-        ("marts.schemas_passages", SCHEMAS_CHART, ("titre", "page", "axe", "thematique")),
+        ("marts.schemas_passages", SCHEMAS_CHART, ("titre", "page", "libelle_axe", "libelle_thematique")),
     ],
 )
 def test_comite_sees_no_row_of_another_departement(

@@ -1,0 +1,50 @@
+{#
+  How figures read on dashboards, reports and workbooks: French digits (non-breaking space between thousands,
+  decimal comma), the number of decimals of the indicator's unit (seed ref_unites), and secret / non
+  disponible in words — a secret is never shown as 0.
+#}
+{% macro nombre_fr(expression, decimales) -%}
+replace(replace(replace(format('{:,.{}f}', {{ expression }}, {{ decimales }}), ',', '~'), '.', ','), '~', chr(160))
+{%- endmacro %}
+
+{% macro valeur_texte(valeur, statut, decimales) -%}
+case
+    when {{ statut }} = 'secret' then 'secret'
+    when {{ statut }} = 'non_disponible' then 'non disponible'
+    when {{ valeur }} is null then '—'
+    else {{ nombre_fr(valeur, decimales) }} || case when {{ statut }} = 'estime' then ' (estimé)' else '' end
+end
+{%- endmacro %}
+
+{% macro nombre_texte(valeur, decimales) -%}
+case when {{ valeur }} is null then '—' else {{ nombre_fr(valeur, decimales) }} end
+{%- endmacro %}
+
+{% macro statut_libelle(statut) -%}
+case {{ statut }}
+    when 'ok' then 'publié' when 'secret' then 'secret' when 'estime' then 'estimé'
+    when 'non_disponible' then 'non disponible' else {{ statut }}
+end
+{%- endmacro %}
+
+{#
+  True on the rows of an indicator's most recent millésime that holds a value somewhere in the mart (and
+  its most recent période): charts that show « the » value of a territory take these rows, never a maximum
+  over years, and every territory of a chart shows the same millésime (a territory under secret that year
+  shows « secret »). A millésime published without any value (e.g. counts absent from Filosofi 2023) does
+  not hide the previous one.
+#}
+{% macro est_dernier_millesime(indicateur='indicateur_id', millesime='millesime', periode='periode', valeur='valeur') -%}
+({{ millesime }} = coalesce(max({{ millesime }}) filter (where {{ valeur }} is not null) over (partition by {{ indicateur }}),
+                          max({{ millesime }}) over (partition by {{ indicateur }}))
+ and coalesce({{ periode }}, '') = coalesce(
+     max(coalesce({{ periode }}, '')) filter (where {{ valeur }} is not null) over (partition by {{ indicateur }}, {{ millesime }}),
+     max(coalesce({{ periode }}, '')) over (partition by {{ indicateur }}, {{ millesime }})))
+{%- endmacro %}
+
+{# The millésime as read: « 2021 », or the période when it is finer (« 2025-T4 », « 2020-12 »). #}
+{% macro millesime_periode(millesime, periode) -%}
+case when {{ periode }} is null then {{ millesime }}::varchar
+     when starts_with({{ periode }}, {{ millesime }}::varchar) then {{ periode }}
+     else {{ millesime }} || ' (' || {{ periode }} || ')' end
+{%- endmacro %}
