@@ -159,3 +159,43 @@ def test_parallel_validation_refuses_every_bad_file_and_lands_nothing(
     assert {"cc_filosofi_2019_COM.csv", "cc_filosofi_2021_COM_corrige.csv"} <= quarantined
     assert caf_2020.name not in quarantined
     assert not any((small_ws / "staging").glob("*/*")), "staged files of a refused run are removed"
+
+
+def _cog_with_empty_codgeo(target: Path) -> int:
+    """The real EPCI 2024 workbook with one CODGEO cell emptied; returns its Excel row."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(EPCI_2024)
+    sheet = wb["Composition_communale"]
+    header = next(c.row for c in sheet["A"] if c.value == "CODGEO")
+    sheet.cell(header + 10, 1).value = None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+    return header + 10
+
+
+def test_empty_codgeo_is_refused_before_landing_and_the_good_cog_then_publishes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 17: an empty code used to pass validation, be landed, and make every later dbt build fail."""
+    need_real(FILOSOFI_2021, EPCI_2024)
+    ws = tmp_path / "ws"
+    bad = tmp_path / "inbox_bad"
+    row = _cog_with_empty_codgeo(bad / EPCI_2024.name)
+    charente_filosofi(bad / "cc_filosofi_2021_COM.csv")
+
+    code = main(["run", "--departement", "16", "--inbox", str(bad), "--workspace", str(ws)])
+
+    message = " ".join(capsys.readouterr().err.split())
+    assert code == 2, message
+    assert f"Fichier refusé : {EPCI_2024.name}" in message
+    assert "colonne « CODGEO » — valeurs manquantes" in message and f"lignes {row}" in message
+    assert not (ws / "landing" / "_manifest.json").exists(), "nothing landed"
+    assert not (ws / "serving" / "pacte.duckdb").exists()
+
+    good = tmp_path / "inbox_good"
+    good.mkdir()
+    shutil.copy2(EPCI_2024, good / EPCI_2024.name)
+    charente_filosofi(good / "cc_filosofi_2021_COM.csv")
+    assert main(["run", "--departement", "16", "--inbox", str(good), "--workspace", str(ws)]) == 0, \
+        capsys.readouterr().err
+    assert (ws / "serving" / "pacte.duckdb").exists()

@@ -126,7 +126,13 @@ def _check_and_stage(tache: _Tache) -> dict[str, Any]:
 
     ws = Workspace.at(tache.root)
     fichier = tache.fichier
-    lecture = fichier.format.load_reader()(fichier)
+    try:
+        lecture = fichier.format.load_reader()(fichier)
+    except FichierInvalide:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a reader must never end a run with a traceback
+        raise FichierInvalide(fichier.path.name, f"fichier illisible : erreur inattendue à la lecture "
+                                                 f"({type(exc).__name__} : {str(exc)[:300]})") from None
     resultat = validate(fichier.format.suite, lecture)
     if not resultat.succes:
         report = ws.quarantine_dir(tache.run_id) / f"{fichier.path.name}.rapport.html"
