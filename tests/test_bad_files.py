@@ -199,3 +199,68 @@ def test_empty_codgeo_is_refused_before_landing_and_the_good_cog_then_publishes(
     assert main(["run", "--departement", "16", "--inbox", str(good), "--workspace", str(ws)]) == 0, \
         capsys.readouterr().err
     assert (ws / "serving" / "pacte.duckdb").exists()
+
+
+def test_a_build_failure_withdraws_the_files_landed_since_the_last_publication(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file that passes its suite but breaks a dbt test (here: the COG suite without its not-null checks,
+    as before issue 17), landed by an `ingest_*` DAG and built by `build_warehouse` (another run id): the
+    build fails, the file is taken back out of the landing zone with a French message naming it and the
+    rule, the served file is untouched, and the next run publishes."""
+    from expectations.suites import cog_insee
+    from warehouse import pipeline
+    from warehouse.constructeur import ConstructeurDbt
+    from warehouse.workspace import Workspace
+
+    need_real(FILOSOFI_2021, EPCI_2024)
+    root = tmp_path / "ws"
+    good = tmp_path / "inbox_good"
+    good.mkdir()
+    shutil.copy2(EPCI_2024, good / EPCI_2024.name)
+    charente_filosofi(good / "cc_filosofi_2021_COM.csv")
+    assert main(["run", "--departement", "16", "--inbox", str(good), "--workspace", str(root)]) == 0
+    ws = Workspace.at(root)
+    served = ws.served_db
+    before, manifest_before = sha256(served), ws.landing.manifest_path.read_bytes()
+
+    real_suite = cog_insee.SUITES["cog_insee__epci_xlsx"]
+
+    def without_not_null(lecture: object) -> dict[str, list[object]]:
+        return {frame: [e for e in exps if type(e).__name__ != "ExpectColumnValuesToNotBeNull"]
+                for frame, exps in real_suite(lecture).items()}
+
+    monkeypatch.setitem(cog_insee.SUITES, "cog_insee__epci_xlsx", without_not_null)
+    bad = tmp_path / "inbox_bad"
+    _cog_with_empty_codgeo(bad / EPCI_2024.name)
+    with ws.writer_lock():  # dags/ingest_sources.py: valider, then charger
+        ingest = pipeline.plan_source(ws, "cog_insee", bad)
+        pipeline.land(ws, ingest, pipeline.validate_and_stage(ws, ingest))
+    bad_sha = next(sha for sha, e in ws.landing.manifest().items() if e["run_id"] == ingest.run_id)
+    with ws.writer_lock(), ConstructeurDbt() as constructeur:  # dags/build_warehouse.py: construire
+        rebuild = pipeline.plan_rebuild(ws)
+        with pytest.raises(pipeline.FichiersRetires) as failure:
+            pipeline.build_step(ws, rebuild, None, constructeur.build)
+
+    message = " ".join(str(failure.value).split())
+    assert ("not_null_stg_geo__communes_code_commune : modèle stg_geo__communes, colonne code_commune : "
+            "valeurs manquantes (1 ligne(s) en échec)") in message
+    assert f"• {EPCI_2024.name} (cog_insee, SHA-256 {bad_sha[:12]}…)" in message
+    assert [e["sha256"] for e in failure.value.retires] == [bad_sha]
+    assert sha256(served) == before
+    assert ws.landing.manifest_path.read_bytes() == manifest_before
+    assert ws.landing.orphans() == []
+    aside = ws.quarantine_dir(rebuild.run_id)
+    assert {p.parent.name for p in (aside / "retires").glob("*/*.parquet")} == {
+        "geo_communes", "geo_epci", "geo_appartenance"}
+    assert "valeurs manquantes" in (aside / "construction_echouee.txt").read_text(encoding="utf-8")
+    assert "not_null_stg_geo__communes_code_commune" in (aside / "dbt.log").read_text(encoding="utf-8")
+
+    # The next run, with a new file, builds and publishes.
+    monkeypatch.undo()
+    again = tmp_path / "inbox_again"
+    fresh = charente_filosofi(again / "cc_filosofi_2021_COM.csv")
+    fresh.write_text(fresh.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["run", "--departement", "16", "--inbox", str(again), "--workspace", str(root)]) == 0, \
+        capsys.readouterr().err
+    assert sha256(served) != before
