@@ -159,3 +159,50 @@ def test_the_build_reads_only_the_manifest_files(small_ws: Path, tmp_path: Path)
         assert n == sum(e["tables"]["filosofi"] for e in ws.landing.manifest().values() if "filosofi" in e["tables"])
     finally:
         orphan.unlink()
+
+
+def test_status_always_describes_the_served_file(small_ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A publication killed between swapping the served file in and rewriting serving/publication.json: the
+    status (`bin/pacte status`, current_publication) is read from the served file's version folder, so it
+    names the version actually served; the next writer repairs the copy."""
+    from warehouse import publish as publish_module
+    from warehouse.publish import current_publication
+    from warehouse.workspace import Workspace
+
+    need_real(FILOSOFI_2021, EPCI_2024)
+    ws = Workspace.at(small_ws)
+    old = json.loads(ws.publication_path.read_text())["version"]
+
+    class Killed(BaseException):
+        pass
+
+    real_write = publish_module._write_json
+
+    def killed_after_the_swap(path: Path, data: dict) -> None:
+        if path == ws.publication_path:
+            raise Killed
+        real_write(path, data)
+
+    monkeypatch.setattr(publish_module, "_write_json", killed_after_the_swap)
+    with pytest.raises(Killed):
+        main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "statut")),
+              "--workspace", str(small_ws)])
+    monkeypatch.undo()
+
+    with duckdb.connect(str(ws.served_db), read_only=True) as con:
+        served_version = con.execute("select build_id from construction.parametres").fetchone()[0]
+    assert served_version != old
+    assert json.loads(ws.publication_path.read_text())["version"] == old  # the copy lags behind
+    assert current_publication(ws)["version"] == served_version
+    capsys.readouterr()
+    assert main(["status", "--workspace", str(small_ws)]) == 0
+    assert f"version {served_version}" in " ".join(capsys.readouterr().out.split())
+
+    # The next writer repairs the copy when it lands or builds (warehouse.pipeline.land / build_step).
+    from warehouse import pipeline
+
+    with ws.writer_lock():
+        pipeline.land(ws, pipeline.plan_rebuild(ws), {})
+    assert json.loads(ws.publication_path.read_text()) == current_publication(ws)
+    assert current_publication(ws)["version"] == served_version

@@ -24,7 +24,7 @@ from ingestion.landing import new_run_id, sha256_of
 from ingestion.registry import FichierReconnu, scan_inbox
 from warehouse.build import DbtBuild, build, run_dbt
 from warehouse.constructeur import ConstructeurDbt
-from warehouse.publish import current_publication, publish
+from warehouse.publish import current_publication, publish, repair_mirror
 from warehouse.workspace import Workspace
 
 SYNTHETIC_MARKER = ".synthetique.json"  # written by the demo generator next to synthetic files
@@ -217,6 +217,7 @@ def _quarantine(ws: Workspace, run_id: str, path: Path, exc: FichierInvalide) ->
 
 
 def land(ws: Workspace, plan: Plan, entries: dict[str, dict[str, Any]]) -> None:
+    repair_mirror(ws)  # every writer path lands or builds with the writer lock held
     ws.landing.commit(ws.staging_dir(plan.run_id), entries)
 
 
@@ -255,6 +256,7 @@ def build_step(ws: Workspace, plan: Plan, geo_millesime: int | None, dbt_build: 
     A failed build never leaves the landing zone in a state the next run cannot build: the files landed
     since the last publication (this run's, or those of `ingest_*` DAGs for `build_warehouse`) are withdrawn
     and a FichiersRetires names them with the failed rules. The CLI and every Airflow path build here."""
+    repair_mirror(ws)
     geo = choose_geo_millesime(ws, geo_millesime)
     departements = sorted(set(ws.departements()) | set(resolve_departements(ws, plan.departement, geo)))
     try:
