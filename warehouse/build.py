@@ -221,7 +221,7 @@ def run_dbt(path: Path, work_dir: Path, manifest: Any = None, extra: tuple[str, 
         raise ConstructionEchouee(echecs, str(work_dir / "dbt_logs" / "dbt.log"), total=len(failed))
     if manifest is None:
         _keep_parse_state(target)
-    tests = sum(1 for r in results if r.node.resource_type == "test")
+    tests = sum(1 for r in results if r.node.resource_type in ("test", "unit_test"))
     return len(results) - tests, tests
 
 
