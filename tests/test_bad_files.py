@@ -264,3 +264,89 @@ def test_a_build_failure_withdraws_the_files_landed_since_the_last_publication(
     assert main(["run", "--departement", "16", "--inbox", str(again), "--workspace", str(root)]) == 0, \
         capsys.readouterr().err
     assert sha256(served) != before
+
+
+# --- Hostile files: refused in French, exit 2, no traceback, bounded memory and time ----------------------
+
+def _pdf_bomb(inflated: int) -> bytes:
+    """A one-page PDF whose content stream (text, then spaces) inflates to `inflated` bytes (≈ 1000:1)."""
+    import zlib
+
+    content = b"BT /F1 12 Tf 72 720 Td (Schema departemental d'insertion 2024-2028) Tj ET\n"
+    stream = zlib.compress(content + b" " * (inflated - len(content)), 9)
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for n, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def _hostile(kind: str, inbox: Path) -> tuple[str, list[str]]:
+    """Write one hostile file; return its name and the fragments its refusal must show."""
+    from tests.sources_besoins.conftest import write_good
+
+    if kind == "cellule_geante":  # a libellé of 200,000 characters (Python's csv stops at 131,072)
+        path = write_good("caf_communes", inbox)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        cells = lines[1].split(";")
+        cells[0] = "Angoulême " * 20_000
+        lines[1] = ";".join(cells)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path.name, ["cellule de plus de 131 072 caractères", "colonne « Communes »", "lignes 2"]
+    if kind == "colonne_xfd":  # one value in the last column of the real COG: a 18 GB grid for calamine
+        import openpyxl
+
+        wb = openpyxl.load_workbook(EPCI_2024)
+        wb["Composition_communale"]["XFD3"] = "note"
+        inbox.mkdir(parents=True, exist_ok=True)
+        wb.save(inbox / EPCI_2024.name)
+        return EPCI_2024.name, ["feuille « Composition_communale » démesurée", "572 489 728 cellules",
+                                "une valeur isolée en XFD3"]
+    if kind == "bombe_pdf":  # 200 kB that inflate to 200 MB
+        inbox.mkdir(parents=True, exist_ok=True)
+        (inbox / "pdi_16_2024.pdf").write_bytes(_pdf_bomb(200 << 20))
+        return "pdi_16_2024.pdf", ["PDF refusé (bombe de décompression ?)", "un flux dépasse 16 Mo"]
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["cellule_geante", "colonne_xfd", "bombe_pdf"])
+def test_hostile_file_is_refused_in_bounded_memory(kind: str, small_ws: Path, tmp_path: Path) -> None:
+    """`bin/pacte run` under a 2 GiB address-space limit: before issue 17 these ended in a csv.Error
+    traceback, an 18 GB allocation (Rust abort) and an uncaught pypdf LimitReachedError."""
+    import os
+    import resource
+    import subprocess
+    import time
+
+    from tests.conftest import PACTE
+
+    need_real(FILOSOFI_2021, EPCI_2024)
+    name, fragments = _hostile(kind, tmp_path / "inbox")
+    served = small_ws / "serving" / "pacte.duckdb"
+    before, manifest = sha256(served), (small_ws / "landing" / "_manifest.json").read_text()
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    start = time.monotonic()
+    proc = subprocess.run([str(PACTE), "run", "--departement", "16", "--inbox", str(tmp_path / "inbox"),
+                           "--workspace", str(small_ws)], capture_output=True, text=True, timeout=300,
+                          preexec_fn=limit, env={**os.environ, "COLUMNS": "200"})
+    elapsed = time.monotonic() - start
+    message = " ".join((proc.stdout + proc.stderr).split())
+    assert proc.returncode == 2, message
+    assert "Traceback" not in proc.stderr and "panicked" not in proc.stderr
+    assert f"Fichier refusé : {name}" in message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+    assert elapsed < 60
+    assert sha256(served) == before
+    assert (small_ws / "landing" / "_manifest.json").read_text() == manifest
