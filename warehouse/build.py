@@ -218,7 +218,7 @@ def run_dbt(path: Path, work_dir: Path, manifest: Any = None, extra: tuple[str, 
     failed = [r for r in results if str(r.status) in {"error", "fail"}]
     if not res.success or failed:
         echecs = [decrire_echec(r) for r in failed] or [str(res.exception)]
-        raise ConstructionEchouee(echecs, str(work_dir / "dbt_logs" / "dbt.log"), total=len(failed))
+        raise ConstructionEchouee(echecs, str(work_dir / "dbt_logs" / "dbt.log"), total=len(failed) or None)
     if manifest is None:
         _keep_parse_state(target)
     tests = sum(1 for r in results if r.node.resource_type in ("test", "unit_test"))

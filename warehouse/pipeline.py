@@ -278,6 +278,7 @@ def _withdraw_unpublished(ws: Workspace, run_id: str, exc: BaseException) -> Fic
     if not unpublished:
         return None
     folder = ws.quarantine_dir(run_id)
+    folder.mkdir(parents=True, exist_ok=True)
     retires = ws.landing.withdraw(unpublished, folder / "retires")
     lines = [str(exc)]
     journal = getattr(exc, "journal", None)
