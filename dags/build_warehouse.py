@@ -19,7 +19,9 @@ DOC_MD = """
 Déclenché automatiquement dès qu'un DAG `ingest_<source>` a chargé de nouvelles données (événement d'Asset
 `pacte://landing/<source>`, l'un **ou** l'autre). `construire` lance **une seule** invocation `dbt build` dans
 une copie de travail (`build/<exécution>/pacte.duckdb`), puis `publier` la substitue atomiquement à
-`serving/pacte.duckdb` (les tableaux de bord gardent la dernière bonne version en cas d'échec).
+`serving/pacte.duckdb` (les tableaux de bord gardent la dernière bonne version en cas d'échec). Si la
+construction échoue, les fichiers chargés depuis la dernière publication sont retirés de la zone d'atterrissage
+(le message nomme les fichiers et les règles dbt en échec) : la construction suivante repart du dernier état publié.
 
 Paramètres : `workspace` (vide : celui annoncé par l'événement d'Asset, sinon `PACTE_WORKSPACE` ou
 `warehouse/`), `departement` (vide : départements déjà publiés, sinon `PACTE_DEPARTEMENT`),

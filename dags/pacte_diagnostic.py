@@ -15,6 +15,8 @@ DOC_MD = """
 Reconnaît les fichiers du dossier de dépôt, les valide (suites Great Expectations), les charge dans la
 zone d'atterrissage, construit l'entrepôt avec dbt dans une copie de travail puis le **publie
 atomiquement** (`serving/pacte.duckdb`). Un fichier refusé arrête la chaîne : rien n'est chargé ni publié.
+Une construction dbt en échec retire de la zone d'atterrissage les fichiers chargés depuis la dernière
+publication (message : fichiers et règles en échec) ; l'entrepôt publié est inchangé.
 
 Paramètres : `departement` (ex. 16), `inbox` (dossier de dépôt), `workspace` (espace de travail),
 `geo_millesime` (millésime du COG ; par défaut le plus récent chargé).

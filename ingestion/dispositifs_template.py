@@ -61,14 +61,18 @@ def epci_du_departement(workspace: Path | None, departement: str | None) -> list
                                "where code_epci is not null " + where.replace("where", "and") + " order by 1",
                                params).fetchall()
         return [f"{c} — {n}" for c, n in rows]
-    landing = workspace / "landing"
-    if not (landing / "geo_epci").exists():
+    from ingestion.landing import Landing
+
+    landing = Landing(workspace / "landing")  # manifest-listed files only, as a build reads them
+    files = {e: ", ".join(f"'{f}'" for f in landing.files_for(e)) for e in ("geo_epci", "geo_appartenance",
+                                                                           "geo_communes")}
+    if not all(files.values()):
         return []
     with duckdb.connect() as con:
-        query = (f"select distinct e.code_epci, e.libelle from read_parquet('{landing}/geo_epci/*.parquet') e "
-                 f"join read_parquet('{landing}/geo_appartenance/*.parquet') a using (geo_millesime, code_epci) "
-                 f"join read_parquet('{landing}/geo_communes/*.parquet') c using (geo_millesime, code_commune) "
-                 f"where e.geo_millesime = (select max(geo_millesime) from read_parquet('{landing}/geo_epci/*.parquet'))"
+        query = (f"select distinct e.code_epci, e.libelle from read_parquet([{files['geo_epci']}]) e "
+                 f"join read_parquet([{files['geo_appartenance']}]) a using (geo_millesime, code_epci) "
+                 f"join read_parquet([{files['geo_communes']}]) c using (geo_millesime, code_commune) "
+                 f"where e.geo_millesime = (select max(geo_millesime) from read_parquet([{files['geo_epci']}]))"
                  + (" and c.code_departement = $dep" if departement else "") + " order by 1")
         rows = con.execute(query, params).fetchall()
     return [f"{c} — {n}" for c, n in rows]

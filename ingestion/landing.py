@@ -58,7 +58,16 @@ def _lineage(entry: dict[str, Any], fichier: FichierReconnu, sha256: str, rows: 
     return out if rows <= 1 else out.take(np.zeros(rows, dtype=np.intp)).reset_index(drop=True)
 
 
+def parquet_name(source_id: str, sha256: str) -> str:
+    """A landed file's Parquet name in each of its entities' folders (immutable: named by checksum)."""
+    return f"{source_id}__{sha256[:16]}.parquet"
+
+
 class Landing:
+    """`landing/<entity>/<source>__<sha>.parquet` + `_manifest.json`. The manifest is the landing zone: a
+    Parquet file it does not list (moved in by a run killed before the manifest was written) is never built,
+    and is deleted by the next commit or withdrawal, both made under the workspace's writer lock."""
+
     def __init__(self, root: Path):
         self.root = root
         self.manifest_path = root / "_manifest.json"
@@ -71,8 +80,41 @@ class Landing:
     def already_landed(self, sha256: str) -> bool:
         return sha256 in self.manifest()
 
-    def files_for(self, entity: str) -> list[Path]:
-        return sorted((self.root / entity).glob("*.parquet"))
+    def files_for(self, entity: str, manifest: dict[str, dict[str, Any]] | None = None) -> list[Path]:
+        """The entity's Parquet files of the manifest's entries (read now unless a snapshot is given)."""
+        manifest = self.manifest() if manifest is None else manifest
+        return sorted(self.root / entity / parquet_name(e["source_id"], sha)
+                      for sha, e in manifest.items() if entity in e.get("tables", {}))
+
+    def orphans(self) -> list[Path]:
+        """Parquet files on disk that the manifest does not list."""
+        listed = {self.root / entity / parquet_name(e["source_id"], sha)
+                  for sha, e in self.manifest().items() for entity in e.get("tables", {})}
+        return sorted(p for p in self.root.glob("*/*.parquet") if p not in listed)
+
+    def _write_manifest(self, manifest: dict[str, dict[str, Any]]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.manifest_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, self.manifest_path)
+
+    def withdraw(self, shas: list[str], aside: Path) -> list[dict[str, Any]]:
+        """Take files out of the landing zone: out of the manifest first (atomically: from then on no build
+        sees them), then their Parquet moved to `aside`. Returns the withdrawn entries."""
+        manifest = self.manifest()
+        withdrawn = [manifest.pop(sha) | {"sha256": sha} for sha in shas if sha in manifest]
+        if not withdrawn:
+            return []
+        self._write_manifest(manifest)
+        for entry in withdrawn:
+            for entity in entry.get("tables", {}):
+                part = self.root / entity / parquet_name(entry["source_id"], entry["sha256"])
+                if part.exists():
+                    (aside / entity).mkdir(parents=True, exist_ok=True)
+                    os.replace(part, aside / entity / part.name)
+        for orphan in self.orphans():
+            orphan.unlink(missing_ok=True)
+        return withdrawn
 
     def stage(self, staging: Path, fichier: FichierReconnu, lecture: Lecture, sha256: str, run_id: str,
               synthetique: bool, origine: dict[str, str] | None = None) -> dict[str, Any]:
@@ -89,22 +131,22 @@ class Landing:
             # No .copy(): reindex returns a new frame (copy-on-write), the reader's frame is never modified.
             out = frame.reindex(columns=list(expected)).reset_index(drop=True)
             out = pd.concat([out, _lineage(entry, fichier, sha256, len(out))], axis=1)
-            target = staging / entity / f"{fichier.source_id}__{sha256[:16]}.parquet"
+            target = staging / entity / parquet_name(fichier.source_id, sha256)
             target.parent.mkdir(parents=True, exist_ok=True)
             out.to_parquet(target, index=False)
             entry["tables"][entity] = len(out)
         return entry
 
     def commit(self, staging: Path, entries: dict[str, dict[str, Any]]) -> None:
-        """Move staged Parquet into the landing zone, then record them in the manifest (atomically)."""
+        """Move staged Parquet into the landing zone, then record them in the manifest (atomically). Orphans
+        of an earlier run killed between the two steps are deleted first (never built, see `files_for`)."""
+        for orphan in self.orphans():
+            orphan.unlink(missing_ok=True)
         for part in sorted(staging.rglob("*.parquet")):
             target = self.root / part.relative_to(staging)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(part, target)
         manifest = self.manifest()
         manifest.update(entries)
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.manifest_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, self.manifest_path)
+        self._write_manifest(manifest)
         shutil.rmtree(staging, ignore_errors=True)

@@ -99,6 +99,7 @@ def all_formats() -> list[Format]:
 def _header_line(path: Path) -> str:
     with path.open("rb") as fh:
         first = fh.readline(65536)
+    first = re.split(rb"[\r\n]", first, maxsplit=1)[0]  # a lone \r ends the line too (old Mac exports)
     return first.decode("utf-8-sig", errors="replace").strip()
 
 

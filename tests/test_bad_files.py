@@ -159,3 +159,194 @@ def test_parallel_validation_refuses_every_bad_file_and_lands_nothing(
     assert {"cc_filosofi_2019_COM.csv", "cc_filosofi_2021_COM_corrige.csv"} <= quarantined
     assert caf_2020.name not in quarantined
     assert not any((small_ws / "staging").glob("*/*")), "staged files of a refused run are removed"
+
+
+def _cog_with_empty_codgeo(target: Path) -> int:
+    """The real EPCI 2024 workbook with one CODGEO cell emptied; returns its Excel row."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(EPCI_2024)
+    sheet = wb["Composition_communale"]
+    header = next(c.row for c in sheet["A"] if c.value == "CODGEO")
+    sheet.cell(header + 10, 1).value = None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+    return header + 10
+
+
+def test_empty_codgeo_is_refused_before_landing_and_the_good_cog_then_publishes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 17: an empty code used to pass validation, be landed, and make every later dbt build fail."""
+    need_real(FILOSOFI_2021, EPCI_2024)
+    ws = tmp_path / "ws"
+    bad = tmp_path / "inbox_bad"
+    row = _cog_with_empty_codgeo(bad / EPCI_2024.name)
+    charente_filosofi(bad / "cc_filosofi_2021_COM.csv")
+
+    code = main(["run", "--departement", "16", "--inbox", str(bad), "--workspace", str(ws)])
+
+    message = " ".join(capsys.readouterr().err.split())
+    assert code == 2, message
+    assert f"Fichier refusé : {EPCI_2024.name}" in message
+    assert "colonne « CODGEO » — valeurs manquantes" in message and f"lignes {row}" in message
+    assert not (ws / "landing" / "_manifest.json").exists(), "nothing landed"
+    assert not (ws / "serving" / "pacte.duckdb").exists()
+
+    good = tmp_path / "inbox_good"
+    good.mkdir()
+    shutil.copy2(EPCI_2024, good / EPCI_2024.name)
+    charente_filosofi(good / "cc_filosofi_2021_COM.csv")
+    assert main(["run", "--departement", "16", "--inbox", str(good), "--workspace", str(ws)]) == 0, \
+        capsys.readouterr().err
+    assert (ws / "serving" / "pacte.duckdb").exists()
+
+
+def test_a_build_failure_withdraws_the_files_landed_since_the_last_publication(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file that passes its suite but breaks a dbt test (here: the COG suite without its not-null checks,
+    as before issue 17), landed by an `ingest_*` DAG and built by `build_warehouse` (another run id): the
+    build fails, the file is taken back out of the landing zone with a French message naming it and the
+    rule, the served file is untouched, and the next run publishes."""
+    from expectations.suites import cog_insee
+    from warehouse import pipeline
+    from warehouse.constructeur import ConstructeurDbt
+    from warehouse.workspace import Workspace
+
+    need_real(FILOSOFI_2021, EPCI_2024)
+    root = tmp_path / "ws"
+    good = tmp_path / "inbox_good"
+    good.mkdir()
+    shutil.copy2(EPCI_2024, good / EPCI_2024.name)
+    charente_filosofi(good / "cc_filosofi_2021_COM.csv")
+    assert main(["run", "--departement", "16", "--inbox", str(good), "--workspace", str(root)]) == 0
+    ws = Workspace.at(root)
+    served = ws.served_db
+    before, manifest_before = sha256(served), ws.landing.manifest_path.read_bytes()
+
+    real_suite = cog_insee.SUITES["cog_insee__epci_xlsx"]
+
+    def without_not_null(lecture: object) -> dict[str, list[object]]:
+        return {frame: [e for e in exps if type(e).__name__ != "ExpectColumnValuesToNotBeNull"]
+                for frame, exps in real_suite(lecture).items()}
+
+    monkeypatch.setitem(cog_insee.SUITES, "cog_insee__epci_xlsx", without_not_null)
+    bad = tmp_path / "inbox_bad"
+    _cog_with_empty_codgeo(bad / EPCI_2024.name)
+    with ws.writer_lock():  # dags/ingest_sources.py: valider, then charger
+        ingest = pipeline.plan_source(ws, "cog_insee", bad)
+        pipeline.land(ws, ingest, pipeline.validate_and_stage(ws, ingest))
+    bad_sha = next(sha for sha, e in ws.landing.manifest().items() if e["run_id"] == ingest.run_id)
+    with ws.writer_lock(), ConstructeurDbt() as constructeur:  # dags/build_warehouse.py: construire
+        rebuild = pipeline.plan_rebuild(ws)
+        with pytest.raises(pipeline.FichiersRetires) as failure:
+            pipeline.build_step(ws, rebuild, None, constructeur.build)
+
+    message = " ".join(str(failure.value).split())
+    assert ("not_null_stg_geo__communes_code_commune : modèle stg_geo__communes, colonne code_commune : "
+            "valeurs manquantes (1 ligne(s) en échec)") in message
+    assert f"• {EPCI_2024.name} (cog_insee, SHA-256 {bad_sha[:12]}…)" in message
+    assert [e["sha256"] for e in failure.value.retires] == [bad_sha]
+    assert sha256(served) == before
+    assert ws.landing.manifest_path.read_bytes() == manifest_before
+    assert ws.landing.orphans() == []
+    aside = ws.quarantine_dir(rebuild.run_id)
+    assert {p.parent.name for p in (aside / "retires").glob("*/*.parquet")} == {
+        "geo_communes", "geo_epci", "geo_appartenance"}
+    assert "valeurs manquantes" in (aside / "construction_echouee.txt").read_text(encoding="utf-8")
+    assert "not_null_stg_geo__communes_code_commune" in (aside / "dbt.log").read_text(encoding="utf-8")
+
+    # The next run, with a new file, builds and publishes.
+    monkeypatch.undo()
+    again = tmp_path / "inbox_again"
+    fresh = charente_filosofi(again / "cc_filosofi_2021_COM.csv")
+    fresh.write_text(fresh.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["run", "--departement", "16", "--inbox", str(again), "--workspace", str(root)]) == 0, \
+        capsys.readouterr().err
+    assert sha256(served) != before
+
+
+# --- Hostile files: refused in French, exit 2, no traceback, bounded memory and time ----------------------
+
+def _pdf_bomb(inflated: int) -> bytes:
+    """A one-page PDF whose content stream (text, then spaces) inflates to `inflated` bytes (≈ 1000:1)."""
+    import zlib
+
+    content = b"BT /F1 12 Tf 72 720 Td (Schema departemental d'insertion 2024-2028) Tj ET\n"
+    stream = zlib.compress(content + b" " * (inflated - len(content)), 9)
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for n, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def _hostile(kind: str, inbox: Path) -> tuple[str, list[str]]:
+    """Write one hostile file; return its name and the fragments its refusal must show."""
+    from tests.sources_besoins.conftest import write_good
+
+    if kind == "cellule_geante":  # a libellé of 200,000 characters (Python's csv stops at 131,072)
+        path = write_good("caf_communes", inbox)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        cells = lines[1].split(";")
+        cells[0] = "Angoulême " * 20_000
+        lines[1] = ";".join(cells)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path.name, ["cellule de plus de 131 072 caractères", "colonne « Communes »", "lignes 2"]
+    if kind == "colonne_xfd":  # one value in the last column of the real COG: a 18 GB grid for calamine
+        import openpyxl
+
+        wb = openpyxl.load_workbook(EPCI_2024)
+        wb["Composition_communale"]["XFD3"] = "note"
+        inbox.mkdir(parents=True, exist_ok=True)
+        wb.save(inbox / EPCI_2024.name)
+        return EPCI_2024.name, ["feuille « Composition_communale » démesurée", "572 489 728 cellules",
+                                "une valeur isolée en XFD3"]
+    if kind == "bombe_pdf":  # 200 kB that inflate to 200 MB
+        inbox.mkdir(parents=True, exist_ok=True)
+        (inbox / "pdi_16_2024.pdf").write_bytes(_pdf_bomb(200 << 20))
+        return "pdi_16_2024.pdf", ["PDF refusé (bombe de décompression ?)", "un flux dépasse 16 Mo"]
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["cellule_geante", "colonne_xfd", "bombe_pdf"])
+def test_hostile_file_is_refused_in_bounded_memory(kind: str, small_ws: Path, tmp_path: Path) -> None:
+    """`bin/pacte run` under a 2 GiB address-space limit: before issue 17 these ended in a csv.Error
+    traceback, an 18 GB allocation (Rust abort) and an uncaught pypdf LimitReachedError."""
+    import os
+    import resource
+    import subprocess
+    import time
+
+    from tests.conftest import PACTE
+
+    need_real(FILOSOFI_2021, EPCI_2024)
+    name, fragments = _hostile(kind, tmp_path / "inbox")
+    served = small_ws / "serving" / "pacte.duckdb"
+    before, manifest = sha256(served), (small_ws / "landing" / "_manifest.json").read_text()
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    start = time.monotonic()
+    proc = subprocess.run([str(PACTE), "run", "--departement", "16", "--inbox", str(tmp_path / "inbox"),
+                           "--workspace", str(small_ws)], capture_output=True, text=True, timeout=300,
+                          preexec_fn=limit, env={**os.environ, "COLUMNS": "200"})
+    elapsed = time.monotonic() - start
+    message = " ".join((proc.stdout + proc.stderr).split())
+    assert proc.returncode == 2, message
+    assert "Traceback" not in proc.stderr and "panicked" not in proc.stderr
+    assert f"Fichier refusé : {name}" in message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+    assert elapsed < 60
+    assert sha256(served) == before
+    assert (small_ws / "landing" / "_manifest.json").read_text() == manifest

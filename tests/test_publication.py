@@ -94,13 +94,115 @@ def test_a_failed_dbt_build_is_reported_in_french_and_nothing_is_published(
     need_real(FILOSOFI_2021, EPCI_2024)
     served = small_ws / "serving" / "pacte.duckdb"
     before = sha256(served)
+    manifest_before = (small_ws / "landing" / "_manifest.json").read_bytes()
     # A coverage rule that is not a number breaks the SQL of the gaps (int_ecarts__ecarts_epci).
     regle = json.dumps({"couverture": {"ecart_partiel": "pas_un_nombre", "part_population_min": 50}})
     monkeypatch.setattr(pipeline, "ConstructeurDbt", functools.partial(ConstructeurDbt, extra=("--vars", regle)))
     code = main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "dbt")),
                  "--workspace", str(small_ws)])
     err = capsys.readouterr().err.replace("\n", "")  # the console wraps long messages
-    assert code != 0
+    assert code == 2
     assert "La construction dbt a échoué (1 erreur(s)) : int_ecarts__ecarts_epci" in err and "dbt.log" in err
+    # The run's file is withdrawn: the landing zone is back to what the served version was built from.
+    assert "Fichier(s) retiré(s) de la zone d'atterrissage" in err and "• cc_filosofi_2021_COM.csv" in err
+    assert (small_ws / "landing" / "_manifest.json").read_bytes() == manifest_before
     assert sha256(served) == before
     assert multiprocessing.active_children() == []
+
+
+def test_a_parquet_file_left_out_of_the_manifest_is_never_built(small_ws: Path, tmp_path: Path) -> None:
+    """A run killed between moving its Parquet into landing/ and writing the manifest leaves an orphan: the
+    next run deletes it before landing (it would set Angoulême's poverty rate to 99) and publishes."""
+    import pandas as pd
+
+    from warehouse.workspace import Workspace
+
+    need_real(FILOSOFI_2021, EPCI_2024)
+    ws = Workspace.at(small_ws)
+    landed = ws.landing.files_for("filosofi")[0]
+    frame = pd.read_parquet(landed)
+    frame.loc[(frame.code_geo == "16015") & (frame.variable == "TP60"), "valeur"] = 99.0
+    frame["_charge_le"] = pd.Timestamp("2099-01-01")  # would win the « latest file » rule of staging
+    frame["_sha256"] = "0" * 64
+    orphan = landed.with_name("insee_filosofi__0000000000000000.parquet")
+    frame.to_parquet(orphan, index=False)
+    assert ws.landing.orphans() == [orphan]
+
+    assert main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "orphelin")),
+                 "--workspace", str(small_ws)]) == 0
+    assert not orphan.exists() and ws.landing.orphans() == []
+    with duckdb.connect(str(ws.served_db), read_only=True) as con:
+        assert con.execute("select valeur from marts.indicateurs_commune where code_commune = '16015' and "
+                           "indicateur_id = 'taux_pauvrete_60' and millesime = 2021").fetchone()[0] == 26.0
+        assert con.execute("select count(*) from raw.filosofi where _sha256 = ?", ["0" * 64]).fetchone()[0] == 0
+
+
+def test_the_build_reads_only_the_manifest_files(small_ws: Path, tmp_path: Path) -> None:
+    """Even without a commit to sweep it first (`build_warehouse` only builds), an orphan is not in the build's
+    raw views."""
+    from warehouse.build import load_raw
+    from warehouse.workspace import Workspace
+
+    need_real(FILOSOFI_2021, EPCI_2024)
+    ws = Workspace.at(small_ws)
+    landed = ws.landing.files_for("filosofi")
+    orphan = landed[0].with_name("insee_filosofi__1111111111111111.parquet")
+    orphan.write_bytes(landed[0].read_bytes())
+    try:
+        db = tmp_path / "pacte.duckdb"
+        load_raw(ws, db, ws.landing.manifest())
+        with duckdb.connect(str(db), read_only=True) as con:
+            sql = con.execute("select sql from duckdb_views() where schema_name = 'raw' "
+                              "and view_name = 'filosofi'").fetchone()[0]
+            n = con.execute("select count(*) from raw.filosofi").fetchone()[0]
+        assert str(orphan) not in sql and all(str(f) in sql for f in landed)
+        assert n == sum(e["tables"]["filosofi"] for e in ws.landing.manifest().values() if "filosofi" in e["tables"])
+    finally:
+        orphan.unlink()
+
+
+def test_status_always_describes_the_served_file(small_ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A publication killed between swapping the served file in and rewriting serving/publication.json: the
+    status (`bin/pacte status`, current_publication) is read from the served file's version folder, so it
+    names the version actually served; the next writer repairs the copy."""
+    from warehouse import publish as publish_module
+    from warehouse.publish import current_publication
+    from warehouse.workspace import Workspace
+
+    need_real(FILOSOFI_2021, EPCI_2024)
+    ws = Workspace.at(small_ws)
+    old = json.loads(ws.publication_path.read_text())["version"]
+
+    class Killed(BaseException):
+        pass
+
+    real_write = publish_module._write_json
+
+    def killed_after_the_swap(path: Path, data: dict) -> None:
+        if path == ws.publication_path:
+            raise Killed
+        real_write(path, data)
+
+    monkeypatch.setattr(publish_module, "_write_json", killed_after_the_swap)
+    with pytest.raises(Killed):
+        main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "statut")),
+              "--workspace", str(small_ws)])
+    monkeypatch.undo()
+
+    with duckdb.connect(str(ws.served_db), read_only=True) as con:
+        served_version = con.execute("select build_id from construction.parametres").fetchone()[0]
+    assert served_version != old
+    assert json.loads(ws.publication_path.read_text())["version"] == old  # the copy lags behind
+    assert current_publication(ws)["version"] == served_version
+    capsys.readouterr()
+    assert main(["status", "--workspace", str(small_ws)]) == 0
+    assert f"version {served_version}" in " ".join(capsys.readouterr().out.split())
+
+    # The next writer repairs the copy when it lands or builds (warehouse.pipeline.land / build_step).
+    from warehouse import pipeline
+
+    with ws.writer_lock():
+        pipeline.land(ws, pipeline.plan_rebuild(ws), {})
+    assert json.loads(ws.publication_path.read_text()) == current_publication(ws)
+    assert current_publication(ws)["version"] == served_version

@@ -88,3 +88,38 @@ def test_lineage_and_status(charente_ws: Path, served) -> None:
     proc = run_cli("status", "--workspace", str(charente_ws))
     assert proc.returncode == 0
     assert "cc_filosofi_2021_COM.csv" in proc.stdout and "Entrepôt publié" in proc.stdout
+
+
+def test_epci_poor_persons_count_secret_communes_at_the_covered_rate(served) -> None:
+    """Issue 17: without an EPCI file, an EPCI's poor persons were the sum over communes with a published rate
+    (secret communes as 0: 1.3 to 9.6 times too low). Now: rate of the covered communes × persons of all
+    communes, recomputed here with pandas from the raw file and the COG composition, for every Charente EPCI,
+    the département and France (the national file)."""
+    raw = pd.read_csv(FILOSOFI_2021, sep=";", dtype=str)
+    raw["pers"] = pd.to_numeric(raw.NBPERSMENFISC21, errors="coerce")  # `s` for the smallest communes
+    raw["pauvres"] = pd.to_numeric(raw.TP6021.str.replace(",", "."), errors="coerce") * raw.pers / 100
+    compo = pd.read_excel(EPCI_2024, sheet_name="Composition_communale", skiprows=5, dtype=str)
+
+    def estimate(communes: pd.DataFrame) -> tuple[float, float, float]:
+        covered = communes[communes.pauvres.notna()]
+        count = covered.pauvres.sum() / covered.pers.sum() * communes.pers.sum()
+        return count, covered.pauvres.sum(), round(100 * covered.pers.sum() / communes.pers.sum(), 1)
+
+    rows = served.execute(
+        "select code_epci, valeur, statut, part_population_couverte, valeur_departement, valeur_france "
+        "from marts.indicateurs_epci where code_departement = '16' and indicateur_id = 'nb_personnes_pauvres' "
+        "and millesime = 2021 order by code_epci").fetchall()
+    assert len(rows) == 9
+    ratios = {}
+    for code, valeur, statut, part, *_ in rows:
+        expected, partial, covered = estimate(raw[raw.CODGEO.isin(compo.loc[compo.EPCI == code, "CODGEO"])])
+        assert statut == "estime"
+        assert valeur == pytest.approx(expected, abs=1e-3), code
+        assert part == covered
+        ratios[code] = expected / partial
+    assert ratios["200071827"] == pytest.approx(1.287, abs=1e-3)  # Grand Angoulême: 77.7 % covered
+    assert ratios["200072023"] == pytest.approx(9.584, abs=1e-3)  # Cœur de Charente: 10.4 % covered
+    departement, france = {(r[4], r[5]) for r in rows}.pop()  # the same on every row
+    assert departement == pytest.approx(estimate(raw[raw.CODGEO.str.startswith("16")])[0], abs=1e-3)
+    # France: communes of COG 2024 (the file's arrondissements of Paris, Lyon, Marseille are not communes).
+    assert france == pytest.approx(estimate(raw[raw.CODGEO.isin(compo.CODGEO)])[0], abs=1e-3)

@@ -27,17 +27,76 @@ class BuildResult:
     nb_tests: int
     nb_modeles: int
     codes_non_rattaches: int
+    manifest: dict[str, dict[str, Any]]  # the landed files this build read (sha256 → manifest entry)
 
 
-def load_raw(ws: Workspace, path: Path) -> None:
+class ConstructionEchouee(ErreurPacte):
+    """`dbt build` failed: `echecs` says in French which node broke which rule; `journal` is dbt's log."""
+
+    def __init__(self, echecs: list[str], journal: str, total: int | None = None) -> None:
+        self.echecs, self.journal = echecs, journal
+        self.total = len(echecs) if total is None else total
+        detail = "; ".join(echecs[:8]) + (f" ; … ({self.total - 8} de plus)" if self.total > 8 else "")
+        super().__init__(f"La construction dbt a échoué ({self.total} erreur(s)) : {detail}. Journal : {journal}")
+
+    def __reduce__(self) -> tuple[type, tuple[list[str], str, int]]:
+        # Raised in the dbt child process (warehouse.constructeur) and sent back through a pipe.
+        return (type(self), (self.echecs, self.journal, self.total))
+
+
+# dbt generic tests (ours in macros/test_*.sql included) → the rule in French.
+REGLES_DBT = {
+    "not_null": "valeurs manquantes",
+    "unique": "valeurs en double",
+    "unique_combination": "clé en double ({columns})",
+    "relationships": "code absent de la table de référence {to} ({field})",
+    "accepted_values": "valeur hors de la liste autorisée ({values})",
+    "expression_vraie": "règle non respectée : {expression}",
+    "chaque_epci_present": "un EPCI du diagnostic est absent",
+}
+
+
+def decrire_echec(result: Any) -> str:
+    """One failed dbt node, readable: `<node> : modèle M, colonne C : règle (n ligne(s) en échec)`."""
+    node = result.node
+    kind = node.resource_type
+    message = " ".join(str(result.message or "").split())[:400]
+    if kind == "test":
+        meta = getattr(node, "test_metadata", None)
+        model = (getattr(node, "attached_node", None) or "").rsplit(".", 1)[-1] or "?"
+        if meta is None:  # a singular test (tests/*.sql)
+            return f"{node.name} : test du projet en échec ({message})"
+        kwargs = {k: (", ".join(map(str, v)) if isinstance(v, list) else v)
+                  for k, v in (meta.kwargs or {}).items()}
+        kwargs.setdefault("to", "?")
+        kwargs.setdefault("field", "?")
+        try:
+            regle = REGLES_DBT.get(meta.name, f"test {meta.name}").format_map(kwargs)
+        except (KeyError, ValueError):
+            regle = f"test {meta.name}"
+        column = getattr(node, "column_name", None) or kwargs.get("column_name")
+        where = f"modèle {model}" + (f", colonne {column}" if column else "")
+        lignes = f" ({result.failures} ligne(s) en échec)" if getattr(result, "failures", None) else ""
+        return f"{node.name} : {where} : {regle}{lignes}"
+    if kind == "unit_test":
+        return f"{node.name} : test unitaire du modèle {getattr(node, 'model', '?')} : {message}"
+    return f"{node.name} : {message}" if message else f"{node.name} : {kind} en erreur"
+
+
+def load_raw(ws: Workspace, path: Path, manifest: dict[str, dict[str, Any]]) -> None:
     """Create schema `raw` with one view per landing entity (an empty table when nothing was landed).
 
     Views, not copies: staging reads each Parquet file once anyway, and copying national files into the
-    build cost 7-12 s per run. Landed files are immutable (named by checksum), so the views stay valid."""
+    build cost 7-12 s per run. Landed files are immutable (named by checksum), so the views stay valid.
+    Only the manifest's files are read (`manifest`: the snapshot this build records as its input)."""
     with duckdb.connect(str(path)) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS raw")
         for entity, columns in landing_schemas().items():
-            files = ws.landing.files_for(entity)
+            files = ws.landing.files_for(entity, manifest)
+            missing = [f for f in files if not f.exists()]
+            if missing:
+                raise ErreurPacte(f"Zone d'atterrissage incohérente : {', '.join(str(f) for f in missing)} "
+                                  f"figure dans {ws.landing.manifest_path.name} mais n'existe plus.")
             if files:
                 listing = ", ".join(f"'{f}'" for f in files)
                 con.execute(f"CREATE OR REPLACE VIEW raw.{entity} AS "
@@ -158,12 +217,11 @@ def run_dbt(path: Path, work_dir: Path, manifest: Any = None, extra: tuple[str, 
     results = list(res.result or []) if res.result is not None else []
     failed = [r for r in results if str(r.status) in {"error", "fail"}]
     if not res.success or failed:
-        detail = "; ".join(f"{r.node.name} : {r.message}" for r in failed[:8]) or str(res.exception)
-        raise ErreurPacte(f"La construction dbt a échoué ({len(failed)} erreur(s)) : {detail}. "
-                          f"Journal : {work_dir / 'dbt_logs' / 'dbt.log'}")
+        echecs = [decrire_echec(r) for r in failed] or [str(res.exception)]
+        raise ConstructionEchouee(echecs, str(work_dir / "dbt_logs" / "dbt.log"), total=len(failed) or None)
     if manifest is None:
         _keep_parse_state(target)
-    tests = sum(1 for r in results if r.node.resource_type == "test")
+    tests = sum(1 for r in results if r.node.resource_type in ("test", "unit_test"))
     return len(results) - tests, tests
 
 
@@ -178,10 +236,12 @@ def build(ws: Workspace, run_id: str, departements: list[str], geo_millesime: in
         if stale.is_dir() and stale != path.parent:
             shutil.rmtree(stale, ignore_errors=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    load_raw(ws, path)
+    manifest = ws.landing.manifest()
+    load_raw(ws, path, manifest)
     write_parameters(path, departements, geo_millesime, run_id)
     modeles, tests = dbt_build(path, path.parent)
     with duckdb.connect(str(path)) as con:
         unmapped = con.execute("SELECT count(*) FROM marts.controle_codes_non_rattaches").fetchone()[0]
         con.execute("CHECKPOINT")
-    return BuildResult(path=path, nb_tests=tests, nb_modeles=modeles, codes_non_rattaches=unmapped)
+    return BuildResult(path=path, nb_tests=tests, nb_modeles=modeles, codes_non_rattaches=unmapped,
+                       manifest=manifest)

@@ -187,6 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"[red]{exc}[/]")
         err.print("[red]Rien n'a été chargé ni publié : l'entrepôt publié est inchangé.[/]")
         return EXIT_VALIDATION
+    except pipeline.FichiersRetires as exc:
+        err.print(str(exc), style="red", markup=False)  # dbt messages may hold [brackets]
+        err.print("[red]Rien n'a été publié : l'entrepôt publié est inchangé.[/]")
+        return EXIT_VALIDATION
     except ErreurPacte as exc:
         err.print(f"[red]Erreur : {exc}[/]")
         return EXIT_ERREUR

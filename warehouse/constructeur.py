@@ -30,15 +30,15 @@ def _serve(conn: Connection, extra: tuple[str, ...], target: Path) -> None:
             erreur = f"L'analyse du projet dbt a échoué : {type(exc).__name__} : {exc}"
         demande = conn.recv()
         if erreur:
-            conn.send((False, erreur))
+            conn.send((False, ErreurPacte(erreur)))
             return
         path, work_dir = demande
         try:
             conn.send((True, run_dbt(path, work_dir, manifest, extra)))
-        except ErreurPacte as exc:
-            conn.send((False, str(exc)))
+        except ErreurPacte as exc:  # ConstructionEchouee included: its failed nodes travel with it
+            conn.send((False, exc))
         except Exception as exc:  # noqa: BLE001 — any failure must reach the run as a French message
-            conn.send((False, f"La construction dbt a échoué : {type(exc).__name__} : {exc}"))
+            conn.send((False, ErreurPacte(f"La construction dbt a échoué : {type(exc).__name__} : {exc}")))
     except (EOFError, KeyboardInterrupt):  # the run's process is gone or interrupted
         pass
     finally:
@@ -74,7 +74,7 @@ class ConstructeurDbt:
             raise ErreurPacte("Le processus de construction dbt s'est arrêté de façon inattendue (mémoire "
                               f"insuffisante ?). Journal : {work_dir / 'dbt_logs' / 'dbt.log'}") from None
         if not ok:
-            raise ErreurPacte(resultat)
+            raise resultat
         return resultat
 
     def __enter__(self) -> ConstructeurDbt:

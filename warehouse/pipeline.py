@@ -24,7 +24,7 @@ from ingestion.landing import new_run_id, sha256_of
 from ingestion.registry import FichierReconnu, scan_inbox
 from warehouse.build import DbtBuild, build, run_dbt
 from warehouse.constructeur import ConstructeurDbt
-from warehouse.publish import publish
+from warehouse.publish import current_publication, publish, repair_mirror
 from warehouse.workspace import Workspace
 
 SYNTHETIC_MARKER = ".synthetique.json"  # written by the demo generator next to synthetic files
@@ -37,6 +37,14 @@ class ValidationEchouee(ErreurPacte):
     def __init__(self, erreurs: list[FichierInvalide]):
         self.erreurs = erreurs
         super().__init__("\n".join(e.message() for e in erreurs))
+
+
+class FichiersRetires(ErreurPacte):
+    """The build failed on landed files: they were taken back out of the landing zone (exit code 2)."""
+
+    def __init__(self, message: str, retires: list[dict[str, Any]]):
+        self.retires = retires
+        super().__init__(message)
 
 
 @dataclass
@@ -126,7 +134,13 @@ def _check_and_stage(tache: _Tache) -> dict[str, Any]:
 
     ws = Workspace.at(tache.root)
     fichier = tache.fichier
-    lecture = fichier.format.load_reader()(fichier)
+    try:
+        lecture = fichier.format.load_reader()(fichier)
+    except FichierInvalide:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a reader must never end a run with a traceback
+        raise FichierInvalide(fichier.path.name, f"fichier illisible : erreur inattendue à la lecture "
+                                                 f"({type(exc).__name__} : {str(exc)[:300]})") from None
     resultat = validate(fichier.format.suite, lecture)
     if not resultat.succes:
         report = ws.quarantine_dir(tache.run_id) / f"{fichier.path.name}.rapport.html"
@@ -203,6 +217,7 @@ def _quarantine(ws: Workspace, run_id: str, path: Path, exc: FichierInvalide) ->
 
 
 def land(ws: Workspace, plan: Plan, entries: dict[str, dict[str, Any]]) -> None:
+    repair_mirror(ws)  # every writer path lands or builds with the writer lock held
     ws.landing.commit(ws.staging_dir(plan.run_id), entries)
 
 
@@ -236,16 +251,53 @@ def resolve_departements(ws: Workspace, departement: str, geo_millesime: int) ->
 
 
 def build_step(ws: Workspace, plan: Plan, geo_millesime: int | None, dbt_build: DbtBuild = run_dbt) -> dict[str, Any]:
-    """Build the warehouse off to the side (dbt); returns what the publish step needs."""
+    """Build the warehouse off to the side (dbt); returns what the publish step needs.
+
+    A failed build never leaves the landing zone in a state the next run cannot build: the files landed
+    since the last publication (this run's, or those of `ingest_*` DAGs for `build_warehouse`) are withdrawn
+    and a FichiersRetires names them with the failed rules. The CLI and every Airflow path build here."""
+    repair_mirror(ws)
     geo = choose_geo_millesime(ws, geo_millesime)
     departements = sorted(set(ws.departements()) | set(resolve_departements(ws, plan.departement, geo)))
-    result = build(ws, plan.run_id, departements, geo, dbt_build)
+    try:
+        result = build(ws, plan.run_id, departements, geo, dbt_build)
+    except Exception as exc:
+        retrait = _withdraw_unpublished(ws, plan.run_id, exc)
+        if retrait is None or not isinstance(exc, (ErreurPacte, duckdb.Error)):
+            raise
+        raise retrait from None
     return {"build": str(result.path), "geo_millesime": geo, "departements": departements,
-            "codes_non_rattaches": result.codes_non_rattaches, "tests_dbt": result.nb_tests}
+            "codes_non_rattaches": result.codes_non_rattaches, "tests_dbt": result.nb_tests,
+            "manifest": result.manifest}
+
+
+def _withdraw_unpublished(ws: Workspace, run_id: str, exc: BaseException) -> FichiersRetires | None:
+    """Back to the last published set: withdraw every landed file the served version was not built from."""
+    published = {f["sha256"] for f in (current_publication(ws) or {}).get("fichiers", [])}
+    unpublished = [sha for sha in ws.landing.manifest() if sha not in published]
+    if not unpublished:
+        return None
+    folder = ws.quarantine_dir(run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    retires = ws.landing.withdraw(unpublished, folder / "retires")
+    lines = [str(exc)]
+    journal = getattr(exc, "journal", None)
+    if journal and Path(journal).exists():  # the failed build's folder goes at the next build
+        shutil.copy2(journal, folder / "dbt.log")
+        lines.append(f"Journal dbt conservé : {folder / 'dbt.log'}")
+    lines.append("Fichier(s) retiré(s) de la zone d'atterrissage (chargés depuis la dernière publication ; "
+                 "l'espace de travail revient à son dernier état publié) :")
+    lines += [f"  • {e['fichier']} ({e['source_id']}, SHA-256 {e['sha256'][:12]}…)"
+              for e in sorted(retires, key=lambda e: e["fichier"])]
+    lines.append("Corrigez le fichier en cause puis relancez : les fichiers retirés seront de nouveau chargés "
+                 "s'ils sont dans le dépôt.")
+    message = "\n".join(lines)
+    (folder / "construction_echouee.txt").write_text(message + "\n", encoding="utf-8")
+    return FichiersRetires(message, retires)
 
 
 def publish_step(ws: Workspace, plan: Plan, built: dict[str, Any]) -> dict[str, Any]:
-    manifest = ws.landing.manifest()
+    manifest = built["manifest"]  # what was built, not what was landed since (another DAG may have landed)
     details = {
         "departements": built["departements"], "geo_millesime": built["geo_millesime"],
         "donnees_synthetiques": any(e.get("synthetique") for e in manifest.values()),

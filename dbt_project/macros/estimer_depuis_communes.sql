@@ -3,6 +3,11 @@
   - taux_personnes: Σ(taux × personnes) / Σ(personnes) over communes whose rate is published;
   - ratio: facteur × Σ(numérateurs) / Σ(dénominateurs) over communes where both are known;
   - somme: Σ(valeur) over published communes;
+  - personnes_extrapolees (counts derived from a rate, e.g. poor persons = TP60 × persons / 100):
+    Σ(valeur) / Σ(personnes) over communes whose value is published — the rate of the covered communes —
+    × Σ(personnes) of every commune of the territory. Secret communes are neither 0 nor left out: they are
+    counted at the covered communes' rate, never a partial sum presented as a total (communes whose very
+    number of persons is secret, the smallest, are outside both sums);
   - moyenne_population: Σ(valeur × population) / Σ(population) (distances);
   - non_additif (medians, deciles, sub-population rates): not estimated (statut non_disponible).
   `part_population_couverte` = share of the territory's persons (ménages fiscaux; for ratios: of the
@@ -24,6 +29,10 @@ select
             any_value(r.facteur) * sum(c.numerateur) filter (where c.valeur is not null)
             / nullif(sum(c.denominateur) filter (where c.valeur is not null), 0)
         when 'somme' then sum(c.valeur) filter (where c.valeur is not null)
+        when 'personnes_extrapolees' then
+            sum(c.valeur) filter (where c.valeur is not null and c.personnes is not null)
+            / nullif(sum(c.personnes) filter (where c.valeur is not null and c.personnes is not null), 0)
+            * sum(c.personnes)
         when 'moyenne_population' then
             sum(c.valeur * c.personnes) filter (where c.valeur is not null and c.personnes is not null)
             / nullif(sum(c.personnes) filter (where c.valeur is not null and c.personnes is not null), 0)
@@ -33,12 +42,12 @@ select
     case
         when r.agregation = 'non_additif' then 'non_disponible'
         when count(c.valeur) = 0 then case when bool_or(c.statut = 'secret') then 'secret' else 'non_disponible' end
-        when r.agregation in ('somme', 'ratio') and c.indicateur_id <> 'nb_personnes_pauvres'
-             and count(c.valeur) = count(*) and bool_and(c.statut = 'ok') then 'ok'
+        when r.agregation in ('somme', 'ratio') and count(c.valeur) = count(*) and bool_and(c.statut = 'ok')
+            then 'ok'
         else 'estime'
     end as statut,
     case
-        when r.agregation in ('taux_personnes', 'somme', 'moyenne_population') then
+        when r.agregation in ('taux_personnes', 'personnes_extrapolees', 'somme', 'moyenne_population') then
             round(100.0 * sum(c.personnes) filter (where c.valeur is not null) / nullif(sum(c.personnes), 0), 1)
         when r.agregation = 'ratio' then
             round(100.0 * sum(c.denominateur) filter (where c.valeur is not null)

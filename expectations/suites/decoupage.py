@@ -1,4 +1,5 @@
-"""Etalab découpage administratif JSON files."""
+"""Etalab découpage administratif JSON files. Every code the warehouse joins on must be present (a missing key
+would only fail later, in the dbt build)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ def communes(lecture: Any) -> dict[str, list[Any]]:
 
     return {"communes": [
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        *[gxe.ExpectColumnValuesToNotBeNull(column=c) for c in ("code_commune", "type", "departement")],
         gxe.ExpectColumnValuesToMatchRegex(column="code_commune", regex=CODE_COMMUNE),
+        gxe.ExpectColumnValuesToMatchRegex(column="departement", regex=CODE_DEPARTEMENT),
         gxe.ExpectColumnValuesToBeInSet(column="type", value_set=[
             "commune-actuelle", "commune-deleguee", "commune-associee", "arrondissement-municipal"]),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["code_commune", "type"]),
@@ -23,9 +26,11 @@ def epci(lecture: Any) -> dict[str, list[Any]]:
     import great_expectations.expectations as gxe
 
     return {
-        "epci": [gxe.ExpectColumnValuesToMatchRegex(column="code_epci", regex=CODE_EPCI),
+        "epci": [gxe.ExpectColumnValuesToNotBeNull(column="code_epci"),
+                 gxe.ExpectColumnValuesToMatchRegex(column="code_epci", regex=CODE_EPCI),
                  gxe.ExpectColumnValuesToBeUnique(column="code_epci")],
-        "appartenance": [gxe.ExpectColumnValuesToMatchRegex(column="code_commune", regex=CODE_COMMUNE),
+        "appartenance": [gxe.ExpectColumnValuesToNotBeNull(column="code_commune"),
+                         gxe.ExpectColumnValuesToMatchRegex(column="code_commune", regex=CODE_COMMUNE),
                          gxe.ExpectColumnValuesToBeUnique(column="code_commune")],
     }
 
@@ -33,7 +38,8 @@ def epci(lecture: Any) -> dict[str, list[Any]]:
 def departements(lecture: Any) -> dict[str, list[Any]]:
     import great_expectations.expectations as gxe
 
-    return {"departements": [gxe.ExpectColumnValuesToMatchRegex(column="code_departement", regex=CODE_DEPARTEMENT),
+    return {"departements": [gxe.ExpectColumnValuesToNotBeNull(column="code_departement"),
+                             gxe.ExpectColumnValuesToMatchRegex(column="code_departement", regex=CODE_DEPARTEMENT),
                              gxe.ExpectColumnValuesToBeUnique(column="code_departement")]}
 
 

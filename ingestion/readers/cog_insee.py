@@ -72,10 +72,6 @@ def read_epci_xlsx(fichier: FichierReconnu) -> Lecture:
         "population": pd.array([None] * len(compo), dtype="Int64"),
     })
     appartenance = pd.DataFrame({"geo_millesime": geo, "code_commune": compo["CODGEO"], "code_epci": compo["EPCI"]})
-    controles = {
-        "epci": epci.rename(columns={"EPCI": "code_epci", "NATURE_EPCI": "nature"}),
-        "composition": compo.rename(columns={"CODGEO": "code_commune", "EPCI": "code_epci", "DEP": "code_departement"}),
-    }
-    return Lecture(controles=controles,
+    return Lecture(controles={"epci": epci, "composition": compo},
                    tables={"geo_epci": epci_table, "geo_communes": communes, "geo_appartenance": appartenance},
                    geo_millesime=geo)

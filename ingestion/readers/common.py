@@ -19,6 +19,10 @@ from ingestion.readers.nombres import str_series
 
 # What str.splitlines() ends the first line on.
 FIN_DE_LIGNE = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+# Line ends of a csv file: \r\n, \n, or a lone \r (old Mac exports, seen on CAF and France Travail files).
+FIN_DE_LIGNE_OCTETS = re.compile(rb"\r\n?|\n")
+# Python's csv refuses longer cells; Arrow would read them, the file is refused either way (see _trop_longues).
+TAILLE_MAX_CELLULE = csv.field_size_limit()
 # A cell of only what str.strip() removes (the characters of str.isspace()), as an RE2 pattern.
 BLANC = r"^[\t-\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]*$"
 
@@ -46,7 +50,7 @@ def decode_utf8(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = len(FIN_DE_LIGNE_OCTETS.findall(data, 0, exc.start)) + 1
         raise FichierInvalide(path.name, [Anomalie(
             regle=(f"encodage non UTF-8 (octet 0x{data[exc.start]:02x}, probablement Latin-1 / Windows-1252) ; "
                    "réenregistrez le fichier en UTF-8"),
@@ -61,7 +65,7 @@ def read_delimited(path: Path, text: str | None = None) -> pd.DataFrame:
     sep = max([";", ",", "\t", "|"], key=header.count)
     if header.count(sep) == 0:
         raise FichierInvalide(path.name, "séparateur de colonnes introuvable dans l'en-tête (attendu « ; » ou « , »)")
-    columns, kept, cells = _cellules_arrow(text, sep) or _cellules_csv(path, text, sep)
+    columns, kept, cells = _cellules_arrow(path, text, sep) or _cellules_csv(path, text, sep)
     index = pd.Index(np.asarray(kept, dtype=np.int64) + 1, name="ligne")
     data = {i: str_series(values, index).str.strip() for i, values in enumerate(cells)}
     frame = pd.DataFrame(data, index=index)
@@ -73,8 +77,20 @@ Colonnes = tuple[list[str], list[int], list[pa.Array | pa.ChunkedArray]]  # head
 
 
 def _cellules_csv(path: Path, text: str, sep: str) -> Colonnes:
-    """Python's csv module: the reference, and the one that reports malformed files."""
-    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+    """Python's csv module: the reference, and the one that reports malformed files.
+
+    `newline=""`: records end at \r\n, \n or a lone \r, as the csv module documents, and line breaks inside
+    quoted cells are kept."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    rows = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        regle = (f"cellule de plus de {TAILLE_MAX_CELLULE:,} caractères".replace(",", " ")
+                 + " : guillemet non refermé ou fichier corrompu" if "field larger" in str(exc)
+                 else f"fichier CSV mal formé ({exc})")
+        raise FichierInvalide(path.name, [Anomalie(regle=regle, lignes=[reader.line_num])]) from None
     columns = [c.strip() for c in rows[0]]
     kept = [i for i in range(1, len(rows)) if any(map(str.strip, rows[i]))]  # blank lines are skipped
     if not kept:
@@ -88,11 +104,12 @@ def _cellules_csv(path: Path, text: str, sep: str) -> Colonnes:
     return columns, kept, [pa.array(values, type=pa.large_string()) for values in zip(*body, strict=True)]
 
 
-def _cellules_arrow(text: str, sep: str) -> Colonnes | None:
+def _cellules_arrow(path: Path, text: str, sep: str) -> Colonnes | None:
     """The same records read by Arrow's CSV parser, 4x faster; None where it might differ from Python's csv."""
     table = _table_arrow(text, sep)
     if table is None:
         return None
+    _trop_longues(path, table)
     columns = [c.strip() for c in table.slice(0, 1).to_pylist()[0].values()]
     blank = set(_lignes_blanches(table))
     kept = [i for i in range(1, table.num_rows) if i not in blank]
@@ -105,9 +122,9 @@ def _cellules_arrow(text: str, sep: str) -> Colonnes | None:
 def _table_arrow(text: str, sep: str) -> pa.Table | None:
     """Every record as strings, header included (row 0); None when Python's csv must read the file.
 
-    Both parsers agree record for record on the files Arrow accepts, apart from lone CR line ends (refused
-    by Python), fields over csv.field_size_limit() and a leading BOM (kept by Python); ragged rows, empty
-    lines and the like make Arrow fail, so Python reads (and reports) those files.
+    Both parsers agree record for record on the files Arrow accepts, apart from lone CR line ends (read by
+    Python with newline=""), fields over csv.field_size_limit() (refused) and a leading BOM (kept by Python);
+    ragged rows, empty lines and the like make Arrow fail, so Python reads (and reports) those files.
     """
     if text.count("\r") != text.count("\r\n") or text.startswith("\ufeff"):
         return None
@@ -125,8 +142,24 @@ def _table_arrow(text: str, sep: str) -> pa.Table | None:
         return None
     if table.num_columns != width or table.num_rows == 0:
         return None
-    too_long = any(pc.max(pc.binary_length(c)).as_py() > csv.field_size_limit() for c in table.columns)
-    return None if too_long else table
+    return table
+
+
+def _trop_longues(path: Path, table: pa.Table) -> None:
+    """Refuse cells over TAILLE_MAX_CELLULE characters, naming column and record (as Python's csv would fail)."""
+    header = table.slice(0, 1).to_pylist()[0]
+    anomalies = []
+    for name, column in zip(header.values(), table.columns, strict=True):
+        if pc.max(pc.binary_length(column)).as_py() <= TAILLE_MAX_CELLULE:  # bytes ≥ characters: most columns
+            continue
+        rows = np.flatnonzero(pc.greater(pc.utf8_length(column), TAILLE_MAX_CELLULE).to_numpy(zero_copy_only=False))
+        if len(rows):
+            anomalies.append(Anomalie(
+                regle=f"cellule de plus de {TAILLE_MAX_CELLULE:,} caractères".replace(",", " ")
+                      + " : guillemet non refermé, colonnes fusionnées ou fichier corrompu",
+                colonne=str(name).strip(), lignes=[int(i) + 1 for i in rows[:10]], nb=len(rows)))
+    if anomalies:
+        raise FichierInvalide(path.name, anomalies)
 
 
 def _lignes_blanches(table: pa.Table) -> list[int]:

@@ -64,7 +64,8 @@ def read_epci_json(fichier: FichierReconnu) -> Lecture:
                          "nature": raw["type"], "nb_communes": raw["membres"].map(len).astype("Int64")})
     members = raw[["code", "membres"]].explode("membres").dropna()
     appartenance = pd.DataFrame({"geo_millesime": geo,
-                                 "code_commune": members["membres"].map(lambda m: str(m["code"])),
+                                 "code_commune": members["membres"].map(
+                                     lambda m: str(m["code"]) if isinstance(m, dict) and m.get("code") else None),
                                  "code_epci": members["code"].astype(str)})
     return Lecture(controles={"epci": epci, "appartenance": appartenance},
                    tables={"geo_epci": epci, "geo_appartenance": appartenance}, geo_millesime=geo)

@@ -19,6 +19,7 @@ import pandas as pd
 from ingestion.dispositifs_template import AXES, COLONNES, FEUILLE
 from ingestion.errors import Anomalie, FichierInvalide
 from ingestion.readers.common import Lecture
+from ingestion.readers.valeurs_longues import controler_etendue
 from ingestion.registry import FichierReconnu
 
 TELEPHONE = re.compile(r"(?<!\d)(?:(?:\+|00)33[\s.-]?(?:\(0\))?[\s.-]?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
@@ -62,7 +63,10 @@ def read_dispositifs(fichier: FichierReconnu) -> Lecture:
         raise FichierInvalide(path.name, f"classeur Excel illisible ({exc.__class__.__name__})") from None
     if FEUILLE not in wb.sheetnames:
         raise FichierInvalide(path.name, f"feuille « {FEUILLE} » absente (feuilles : {', '.join(wb.sheetnames)})")
-    rows = list(wb[FEUILLE].iter_rows(values_only=True))
+    controler_etendue(path, [FEUILLE])
+    sheet = wb[FEUILLE]
+    sheet.reset_dimensions()  # rows as stored, not padded to a declared <dimension> (which may say XFD1048576)
+    rows = list(sheet.iter_rows(values_only=True))
     wb.close()
     attendus = [h for h, _, _ in COLONNES]
     entete = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else [])]

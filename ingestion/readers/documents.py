@@ -53,15 +53,37 @@ def sans_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
 
 
-def _pdf(path: Path) -> tuple[list[str], str | None, str | None]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+# A page's content stream of a real schéma inflates to a few hundred kB; a decompression bomb (a few hundred kB
+# that inflate to hundreds of MB) is refused at these bounds instead of filling memory (pypdf's own bound per
+# stream is 75 MB).
+MAX_FLUX_PDF = 16 << 20  # bytes of one decompressed stream
+MAX_TEXTE_PDF = 64 << 20  # bytes of content streams over the whole document
 
+
+def _pdf(path: Path) -> tuple[list[str], str | None, str | None]:
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
+
+    bornes = {"zlib_maximum_output_length": MAX_FLUX_PDF, "lzw_maximum_output_length": MAX_FLUX_PDF,
+              "run_length_maximum_output_length": MAX_FLUX_PDF, "maximum_declared_stream_length": MAX_FLUX_PDF,
+              "array_based_stream_maximum_output_length": MAX_FLUX_PDF}
+    trop = (f"PDF refusé (bombe de décompression ?) : {{}} une fois décompressé (au plus {MAX_FLUX_PDF >> 20} Mo "
+            f"par flux et {MAX_TEXTE_PDF >> 20} Mo pour le contenu de toutes les pages)")
     try:
-        reader = PdfReader(path)
-        pages = [page.extract_text() or "" for page in reader.pages]
-        meta = reader.metadata or {}
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        with apply_configuration(**bornes):
+            reader = PdfReader(path)
+            total = 0
+            for page in reader.pages:  # sizes first: no text is extracted from an oversized document
+                contents = page.get_contents()
+                total += len(contents.get_data()) if contents is not None else 0
+                if total > MAX_TEXTE_PDF:
+                    raise FichierInvalide(path.name, trop.format(
+                        f"le contenu des pages dépasse {MAX_TEXTE_PDF >> 20} Mo"))
+            pages = [page.extract_text() or "" for page in reader.pages]
+            meta = reader.metadata or {}
+    except LimitReachedError:
+        raise FichierInvalide(path.name, trop.format(f"un flux dépasse {MAX_FLUX_PDF >> 20} Mo")) from None
+    except (PdfReadError, PyPdfError, ValueError, KeyError, OSError) as exc:
         raise FichierInvalide(path.name, f"PDF illisible ou tronqué ({exc.__class__.__name__} : {exc})") from None
     return pages, (meta.get("/Title") or None), (meta.get("/Author") or None)
 

@@ -23,6 +23,7 @@ CATEGORIES = ["DEFM_A", "DEFM_B", "DEFM_C", "DEFM_ABC"]
 NOUVELLES = ["DEFM_F", "DEFM_G"]  # from 1 January 2025 (loi plein emploi)
 HORS_BRSA = "DEFM_ABC_HORS_BRSA_JP"
 NIVEAUX = {"COM": "commune", "EPCI": "epci", "DEP": "departement"}
+ECART_CONNUES = "DEFM_ABC − (catégories A, B, C publiées, une au moins secrète)"
 
 
 def read_defm(fichier: FichierReconnu) -> Lecture:
@@ -50,9 +51,13 @@ def read_defm(fichier: FichierReconnu) -> Lecture:
     controles_num = {}
     if all(c in numbers for c in CATEGORIES):
         # Counts are rounded to the ten: A + B + C may differ from ABC by a few tens at most.
-        numbers["DEFM_ABC − (A + B + C)"] = numbers["DEFM_ABC"] - numbers[["DEFM_A", "DEFM_B", "DEFM_C"]].sum(
-            axis=1, min_count=3)
+        parts = numbers[["DEFM_A", "DEFM_B", "DEFM_C"]]
+        numbers["DEFM_ABC − (A + B + C)"] = numbers["DEFM_ABC"] - parts.sum(axis=1, min_count=3)
         controles_num["ecart_abc"] = "DEFM_ABC − (A + B + C)"
+        # A secret category (small count) leaves ABC bounded by the known ones: their sum cannot exceed it.
+        partiel = parts.isna().any(axis=1) & parts.notna().any(axis=1)
+        numbers[ECART_CONNUES] = (numbers["DEFM_ABC"] - parts.sum(axis=1, min_count=1)).where(partiel)
+        controles_num["ecart_abc_connues"] = ECART_CONNUES
     if HORS_BRSA in numbers:
         numbers[f"DEFM_ABC − {HORS_BRSA}"] = numbers["DEFM_ABC"] - numbers[HORS_BRSA]
         controles_num["hors_brsa"] = f"DEFM_ABC − {HORS_BRSA}"

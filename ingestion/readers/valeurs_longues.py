@@ -7,6 +7,7 @@ territory × period × variable, `ligne` = line (or Excel row) of the value in t
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -134,6 +135,80 @@ def _empilable(frame: pd.DataFrame, columns: list[str]) -> bool:
             and len({frame[c].dtype for c in columns}) == 1)
 
 
+# A sheet is read as a dense grid from A1 to its farthest cell: one value in column XFD of a 35,000-row sheet
+# asks for 573 million cells (≈ 20 GB). The largest published sheets hold ≈ 5 million (base-cc in xlsx:
+# 35,000 communes × ≈ 130 columns); above this bound a sheet is refused before it is loaded.
+MAX_CELLULES = 15_000_000
+MAX_XML_FEUILLE = 1 << 30  # bytes of a sheet's XML once unzipped (a zip bomb is refused, not inflated)
+REFERENCE_CELLULE = re.compile(rb' r="([A-Z]{1,3})(\d+)"')
+
+
+def _milliers(n: int) -> str:
+    return f"{n:,}".replace(",", " ")  # French thousands separator
+
+
+def _numero_colonne(lettres: bytes) -> int:
+    n = 0
+    for c in lettres:
+        n = 26 * n + c - 64
+    return n
+
+
+def _xml_des_feuilles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML member in the archive (xl/workbook.xml and its relationships)."""
+    import xml.etree.ElementTree as ET
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    workbook = ET.fromstring(archive.read("xl/workbook.xml"))
+    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels if local(r.tag) == "Relationship"}
+    members = {}
+    for sheet in workbook.iter():
+        if local(sheet.tag) != "sheet":
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if local(k) == "id"), None)
+        target = targets.get(rid, "")
+        members[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return members
+
+
+def controler_etendue(path: Path, feuilles: list[str] | None = None) -> None:
+    """Refuse, before any sheet is loaded, a sheet whose grid (A1 to its farthest cell) exceeds MAX_CELLULES
+    or whose XML inflates beyond MAX_XML_FEUILLE. The farthest cell is taken from the cells' own references,
+    as calamine does (a `<dimension>` tag may lie); an archive this cannot read is left for the reader to refuse."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = _xml_des_feuilles(archive)
+            for name in feuilles if feuilles is not None else list(members):
+                member = members.get(name)
+                if member is None or member not in archive.namelist():
+                    continue
+                info = archive.getinfo(member)
+                with archive.open(info) as fh:
+                    data = fh.read(MAX_XML_FEUILLE + 1)
+                if info.file_size > MAX_XML_FEUILLE or len(data) > MAX_XML_FEUILLE:
+                    raise FichierInvalide(path.name, [Anomalie(regle=(
+                        f"feuille « {name} » de plus de {MAX_XML_FEUILLE >> 20} Mo une fois décompressée "
+                        "(archive piégée ou classeur démesuré) : non lue"))])
+                refs = REFERENCE_CELLULE.findall(data)
+                if not refs:
+                    continue
+                lettres = max({lettres for lettres, _ in refs}, key=lambda x: (len(x), x))
+                colonnes, lignes = _numero_colonne(lettres), max(int(n) for _, n in refs)
+                if colonnes * lignes > MAX_CELLULES:
+                    ligne = next(int(n) for x, n in refs if x == lettres)
+                    raise FichierInvalide(path.name, [Anomalie(
+                        regle=(f"feuille « {name} » démesurée : de A1 à la colonne {lettres.decode()} et à la ligne "
+                               f"{lignes}, {_milliers(colonnes * lignes)} cellules à lire (au plus "
+                               f"{_milliers(MAX_CELLULES)}) — une valeur isolée en {lettres.decode()}{ligne} ? "
+                               "Supprimez les colonnes et lignes vides au-delà du tableau"),
+                        colonne=lettres.decode(), lignes=[ligne])])
+    except (zipfile.BadZipFile, KeyError, OSError, SyntaxError):  # ET.ParseError is a SyntaxError
+        return
+
+
 def lire_classeur(path: Path, feuilles: list[str] | None = None) -> dict[str, pd.DataFrame]:
     """All (or some) sheets as raw string grids; a damaged or non-Excel file is refused in French."""
     if not path.read_bytes()[:4].startswith(b"PK"):
@@ -152,6 +227,7 @@ def lire_classeur(path: Path, feuilles: list[str] | None = None) -> dict[str, pd
     if missing:
         raise FichierInvalide(path.name, [Anomalie(
             regle=f"feuille(s) attendue(s) absente(s) du classeur : {', '.join(missing)}")])
+    controler_etendue(path, names)
     grids = {}
     for name in names:
         try:

@@ -256,3 +256,57 @@ def test_unreadable_xlsx_is_refused(tmp_path: Path) -> None:
     fichier = recognise(path)
     with pytest.raises(FichierInvalide, match="classeur Excel"):
         fichier.format.load_reader()(fichier)
+
+
+# --- Line ends ---------------------------------------------------------------------------------------------
+
+def _lone_cr(source: Path, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(source.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    return target
+
+
+@pytest.mark.parametrize("kind", ["caf_iris", "caf_communes", "caf_epci", "defm"])
+def test_lone_cr_line_ends_are_read_like_the_same_file_with_lf(kind: str, tmp_path: Path) -> None:
+    """CAF and France Travail files are seen with \\r-only line ends (old Mac exports): accepted, same values
+    and line numbers as the same file with \\n."""
+    good = write_good(kind, tmp_path / "lf")
+    cr = _lone_cr(good, tmp_path / "cr" / good.name)
+    assert b"\n" not in cr.read_bytes() and cr.read_bytes().count(b"\r") == len(good.read_bytes().splitlines()) > 2
+    _, expected = _valid(good)
+    fichier, lecture = _valid(cr)
+    assert fichier.format.id == recognise(good).format.id
+    for name, frame in expected.tables.items():
+        assert lecture.tables[name].equals(frame), name
+    assert lecture.tables[name]["ligne"].max() == len(good.read_bytes().splitlines())
+
+
+def test_real_caf_iris_with_lone_cr_line_ends(tmp_path: Path) -> None:
+    need_real(CAF_2020)
+    _, lecture = _valid(_lone_cr(CAF_2020, tmp_path / CAF_2020.name))
+    land = lecture.tables["caf_valeurs"]
+    assert land[(land.code_geo == "160150101") & (land.variable == "ARSAS")].valeur.iloc[0] == 238
+    assert len(land.code_geo.unique()) == 13_444
+
+
+def test_defm_a_secret_category_still_bounds_abc(tmp_path: Path) -> None:
+    """With one of A, B, C secret, A + B + C ≈ ABC cannot be checked, but the published categories cannot
+    exceed ABC: that bound is still checked (it used to be skipped)."""
+    path = write_good("defm", tmp_path)
+    rows = [line.split(";") for line in path.read_text(encoding="utf-8").splitlines()]
+    col = {c: i for i, c in enumerate(rows[0])}
+    row = rows[3]
+    row[col["DEFM_B"]] = "s"
+    path.write_text("\n".join(";".join(r) for r in rows) + "\n", encoding="utf-8")
+    _, lecture = _valid(path)  # consistent: ABC ≥ A + C
+    bound = lecture.controles["valeurs"]["DEFM_ABC − (catégories A, B, C publiées, une au moins secrète)"]
+    assert bound.notna().sum() == 1 and bound.loc[4] == float(row[col["DEFM_ABC"]]) - float(
+        row[col["DEFM_A"]]) - float(row[col["DEFM_C"]])
+    row[col["DEFM_A"]] = str(int(row[col["DEFM_ABC"]]) + 100)  # A alone above ABC: inconsistent
+    path.write_text("\n".join(";".join(r) for r in rows) + "\n", encoding="utf-8")
+    fichier, lecture = _read(path)
+    resultat = validate(fichier.format.suite, lecture)
+    assert not resultat.succes
+    [anomalie] = resultat.anomalies
+    assert anomalie.colonne == "DEFM_ABC − (catégories A, B, C publiées, une au moins secrète)"
+    assert anomalie.lignes == [4] and "[-30.0 ; ]" in anomalie.regle
