@@ -1,6 +1,6 @@
 """Run a format's GX suite on the reader's control frames (ephemeral context, pandas datasource).
 
-Results are translated into French `Anomalie`s (file line numbers come from the frame index) and
+Results are translated into French `Issue`s (file line numbers come from the frame index) and
 rendered as a standalone HTML report kept next to the quarantined file.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from expectations.suites import build_suite
-from ingestion.errors import Anomalie
+from ingestion.errors import Issue
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("TQDM_DISABLE", "1")
@@ -35,13 +35,13 @@ REGLES_FR = {
 
 
 @dataclass
-class Resultat:
-    succes: bool
-    anomalies: list[Anomalie]
+class ValidationResult:
+    ok: bool
+    issues: list[Issue]
     details: list[dict[str, Any]]
 
 
-def _describe(res: Any) -> Anomalie:
+def _describe(res: Any) -> Issue:
     cfg = res.expectation_config
     kwargs = cfg.kwargs
     r = res.result or {}
@@ -51,11 +51,11 @@ def _describe(res: Any) -> Anomalie:
         regle += f" [{'' if lo is None else lo} ; {'' if hi is None else hi}]"
     if cfg.type == "expect_table_columns_to_match_set":
         missing = (r.get("details") or {}).get("mismatched", {}).get("missing", [])
-        return Anomalie(regle=regle, colonne=", ".join(missing) or None)
+        return Issue(regle=regle, colonne=", ".join(missing) or None)
     if cfg.type == "expect_table_row_count_to_be_between":
-        return Anomalie(regle=f"{regle} (observé : {r.get('observed_value')})")
+        return Issue(regle=f"{regle} (observé : {r.get('observed_value')})")
     column = kwargs.get("column") or ", ".join(kwargs.get("column_list", []))
-    return Anomalie(regle=regle, colonne=column, lignes=[_line(i) for i in r.get("partial_unexpected_index_list", [])],
+    return Issue(regle=regle, colonne=column, lignes=[_line(i) for i in r.get("partial_unexpected_index_list", [])],
                     exemples=[str(v) for v in r.get("partial_unexpected_list", [])], nb=r.get("unexpected_count"))
 
 
@@ -77,30 +77,30 @@ def _batch_definition() -> Any:
 
 
 def prepare() -> None:
-    """Import GX and build this process's context now (the validation workers' fork server: expectations.prechargement)."""
+    """Import GX and build this process's context now (the validation workers' fork server: expectations.preload)."""
     _batch_definition()
 
 
-def validate(suite_name: str, lecture: Any) -> Resultat:
+def validate(suite_name: str, lecture: Any) -> ValidationResult:
     """Check every control frame. A conforming file (the everyday case) is checked with GX's cheapest result
     format (BOOLEAN_ONLY: no unexpected-value lists, about half the CPU); a refused one is checked again
     with SUMMARY so that its anomalies name columns, lines and examples."""
     if _results(suite_name, lecture, "BOOLEAN_ONLY")[0]:
-        return Resultat(succes=True, anomalies=[], details=[])
+        return ValidationResult(ok=True, issues=[], details=[])
     _, anomalies, details = _results(suite_name, lecture, "SUMMARY")
-    return Resultat(succes=not anomalies, anomalies=anomalies, details=details)
+    return ValidationResult(ok=not anomalies, issues=anomalies, details=details)
 
 
-def _results(suite_name: str, lecture: Any, result_format: str) -> tuple[bool, list[Anomalie], list[dict[str, Any]]]:
+def _results(suite_name: str, lecture: Any, result_format: str) -> tuple[bool, list[Issue], list[dict[str, Any]]]:
     import great_expectations as gx
 
     batch_definition = _batch_definition()
-    anomalies: list[Anomalie] = []
+    issues: list[Issue] = []
     details: list[dict[str, Any]] = []
     for frame_name, expectations in build_suite(suite_name, lecture).items():
         if not expectations:
             continue
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": lecture.controles[frame_name]})
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": lecture.checks[frame_name]})
         suite = gx.ExpectationSuite(name=f"{suite_name}.{frame_name}", expectations=expectations)
         result = batch.validate(suite, result_format=result_format)
         if result_format == "BOOLEAN_ONLY":
@@ -113,19 +113,19 @@ def _results(suite_name: str, lecture: Any, result_format: str) -> tuple[bool, l
                      "succes": bool(res.success), "resultat": _jsonable(res.result)}
             details.append(entry)
             if not res.success:
-                anomalies.append(_describe(res))
-    return not anomalies, anomalies, details
+                issues.append(_describe(res))
+    return not issues, issues, details
 
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def write_report(path: Path, fichier: str, suite_name: str, resultat: Resultat) -> None:
+def write_report(path: Path, fichier: str, suite_name: str, resultat: ValidationResult) -> None:
     """Full report as HTML (+ JSON beside it) in French."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.with_suffix(".json").write_text(json.dumps({"fichier": fichier, "suite": suite_name,
-                                                     "succes": resultat.succes, "controles": resultat.details},
+                                                     "succes": resultat.ok, "controles": resultat.details},
                                                     ensure_ascii=False, indent=2), encoding="utf-8")
     rows = "".join(
         f"<tr class={'ok' if d['succes'] else 'ko'}><td>{html.escape(d['controle'])}</td>"
@@ -140,6 +140,6 @@ def write_report(path: Path, fichier: str, suite_name: str, resultat: Resultat) 
         ".ko{background:#fdd}.ok{background:#efe}</style>"
         f"<h1>Rapport de validation — {html.escape(fichier)}</h1>"
         f"<p>Suite Great Expectations : <b>{html.escape(suite_name)}</b> — "
-        f"{'fichier conforme' if resultat.succes else 'fichier refusé'}</p>"
+        f"{'fichier conforme' if resultat.ok else 'fichier refusé'}</p>"
         "<table><tr><th>Contrôle</th><th>Règle</th><th>Paramètres</th><th>Résultat</th><th>Détail</th></tr>"
         f"{rows}</table></html>", encoding="utf-8")

@@ -15,7 +15,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from ingestion.errors import ErreurPacte
+from ingestion.errors import PacteError
 from ingestion.registry import load_registry
 from ingestion.synthetic.context import DemoContext
 
@@ -33,13 +33,13 @@ def fetch_geography(cache: Path, vintage: int) -> Path:
         return target
     npm = shutil.which("npm")
     if npm is None:
-        raise ErreurPacte("npm est introuvable : il sert à récupérer le découpage administratif (paquet npm "
+        raise PacteError("npm est introuvable : il sert à récupérer le découpage administratif (paquet npm "
                           f"{PACKAGE}). Installez Node.js/npm (apt-get install npm).")
     cache.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run([npm, "pack", f"{PACKAGE}@{version}", "--silent", "--pack-destination", str(cache)],
                           capture_output=True, text=True, timeout=300)
     if proc.returncode != 0:
-        raise ErreurPacte(f"Échec de « npm pack {PACKAGE}@{version} » : {proc.stderr.strip()[-500:]}")
+        raise PacteError(f"Échec de « npm pack {PACKAGE}@{version} » : {proc.stderr.strip()[-500:]}")
     tgz = cache / proc.stdout.strip().splitlines()[-1]
     target.mkdir(parents=True, exist_ok=True)
     with tarfile.open(tgz) as tar:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.errors import ErreurPacte
+from ingestion.errors import PacteError
 
 FEUILLE = "Dispositifs"
 FEUILLE_LISTES = "Listes"
@@ -87,7 +87,7 @@ def generer(sortie: Path, epci: list[str]) -> dict[str, int]:
               "Thématique": thematiques(), "Couverture territoriale": COUVERTURES,
               "EPCI": epci}
     if not listes["EPCI"]:
-        raise ErreurPacte("Aucun EPCI connu pour construire la liste déroulante : publiez d'abord l'entrepôt "
+        raise PacteError("Aucun EPCI connu pour construire la liste déroulante : publiez d'abord l'entrepôt "
                           "(bin/pacte run) ou indiquez --workspace vers un espace contenant la géographie.")
     wb = Workbook()
     ws = wb.active

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class Anomalie:
+class Issue:
     """One rule broken by a file: which column, which rule, which rows."""
 
     regle: str
@@ -28,18 +28,18 @@ class Anomalie:
         return " — ".join(parts)
 
 
-class FichierInvalide(Exception):
+class InvalidFile(Exception):
     """A file that cannot be landed. Carries what a user needs to fix it."""
 
-    def __init__(self, fichier: str, anomalies: list[Anomalie] | str, rapport: str | None = None):
+    def __init__(self, fichier: str, anomalies: list[Issue] | str, rapport: str | None = None):
         if isinstance(anomalies, str):
-            anomalies = [Anomalie(regle=anomalies)]
+            anomalies = [Issue(regle=anomalies)]
         self.fichier = fichier
         self.anomalies = anomalies
         self.rapport = rapport
         super().__init__(self.message())
 
-    def __reduce__(self) -> tuple[type, tuple[str, list[Anomalie], str | None]]:
+    def __reduce__(self) -> tuple[type, tuple[str, list[Issue], str | None]]:
         # Raised in validation worker processes: pickle the fields, not the rendered message.
         return (type(self), (self.fichier, self.anomalies, self.rapport))
 
@@ -51,5 +51,5 @@ class FichierInvalide(Exception):
         return "\n".join(lignes)
 
 
-class ErreurPacte(Exception):
+class PacteError(Exception):
     """Any other user-facing failure (bad option, missing geography, locked workspace)."""

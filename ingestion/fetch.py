@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
-from ingestion.errors import ErreurPacte
+from ingestion.errors import PacteError
 from ingestion.landing import sha256_of
 from ingestion.registry import REGISTRY_DIR
 
@@ -28,7 +28,7 @@ ORIGINS_FILE = ".recuperations.json"
 CHUNK = 1 << 16
 
 
-class TelechargementEchoue(ErreurPacte):
+class TelechargementEchoue(PacteError):
     """The publisher's file could not be fetched (after retries): the fetch task may be retried later."""
 
 
@@ -57,7 +57,7 @@ def downloads_of(source_id: str, directory: Path = REGISTRY_DIR) -> list[dict[st
 def _name_from_url(url: str) -> str:
     name = Path(unquote(urlparse(url).path)).name
     if not name:
-        raise ErreurPacte(f"Impossible de déduire un nom de fichier de l'adresse {url} : précisez « fichier ».")
+        raise PacteError(f"Impossible de déduire un nom de fichier de l'adresse {url} : précisez « fichier ».")
     return name
 
 

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ingestion.readers.common import Lecture
-from ingestion.registry import FichierReconnu, landing_schemas
+from ingestion.readers.common import ReadResult
+from ingestion.registry import RecognisedFile, landing_schemas
 
 LINEAGE_SCHEMA = {"_source_id": "VARCHAR", "_format_id": "VARCHAR", "_fichier": "VARCHAR", "_sha256": "VARCHAR",
                   "_millesime": "INTEGER", "_geo_millesime": "INTEGER", "_run_id": "VARCHAR",
@@ -36,7 +36,7 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
-def _lineage(entry: dict[str, Any], fichier: FichierReconnu, sha256: str, rows: int) -> pd.DataFrame:
+def _lineage(entry: dict[str, Any], fichier: RecognisedFile, sha256: str, rows: int) -> pd.DataFrame:
     """Lineage columns (one value per file) for `rows` rows.
 
     Built on one row then repeated by position: n-long Python lists and parsing the same date n times
@@ -116,7 +116,7 @@ class Landing:
             orphan.unlink(missing_ok=True)
         return withdrawn
 
-    def stage(self, staging: Path, fichier: FichierReconnu, lecture: Lecture, sha256: str, run_id: str,
+    def stage(self, staging: Path, fichier: RecognisedFile, lecture: ReadResult, sha256: str, run_id: str,
               synthetique: bool, origine: dict[str, str] | None = None) -> dict[str, Any]:
         """Write the lecture's tables with lineage into a staging folder (not yet visible to builds)."""
         entry = {

@@ -49,7 +49,7 @@ class Source:
 
 
 @dataclass(frozen=True)
-class FichierReconnu:
+class RecognisedFile:
     path: Path
     format: Format
     millesime: int | None
@@ -165,7 +165,7 @@ def _first_json_object(path: Path) -> dict[str, Any] | None:
     return obj if isinstance(obj, dict) else None
 
 
-def recognise(path: Path) -> FichierReconnu | None:
+def recognise(path: Path) -> RecognisedFile | None:
     """Identify a file: by its name first (the header is then checked by validation), else by header."""
     name = path.name
     for fmt in all_formats():
@@ -174,7 +174,7 @@ def recognise(path: Path) -> FichierReconnu | None:
         m = fmt.nom.search(candidate)
         if m and (fmt.nom.search(name) or "cles_json" in fmt.entete):
             groups = m.groupdict()
-            return FichierReconnu(
+            return RecognisedFile(
                 path=path, format=fmt,
                 millesime=int(groups["millesime"]) if groups.get("millesime") else None,
                 geo_millesime=int(groups["geo_millesime"]) if groups.get("geo_millesime") else None,
@@ -185,14 +185,14 @@ def recognise(path: Path) -> FichierReconnu | None:
             continue  # JSON files need a vintage in their name or folder
         ok, found = _header_matches(path, fmt)
         if ok:
-            return FichierReconnu(path=path, format=fmt, millesime=found.get("millesime"),
+            return RecognisedFile(path=path, format=fmt, millesime=found.get("millesime"),
                                   geo_millesime=None, niveau=None)
     return None
 
 
-def scan_inbox(inbox: Path) -> tuple[list[FichierReconnu], list[Path]]:
+def scan_inbox(inbox: Path) -> tuple[list[RecognisedFile], list[Path]]:
     """Recognise every file below the inbox; unknown files are returned, never silently skipped."""
-    known: list[FichierReconnu] = []
+    known: list[RecognisedFile] = []
     unknown: list[Path] = []
     for path in sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith(".")):
         found = recognise(path)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingestion.errors import ErreurPacte
+from ingestion.errors import PacteError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CACHE = REPO_ROOT / ".cache" / "registry"
@@ -61,7 +61,7 @@ def v0_wheel(cache_dir: Path = CACHE) -> Path:
         if proc.returncode == 0 and target.exists():
             return target
         errors.append(proc.stderr.strip()[-300:])
-    raise ErreurPacte("Impossible de récupérer le référentiel data·inclusion v0 (paquet PyPI "
+    raise PacteError("Impossible de récupérer le référentiel data·inclusion v0 (paquet PyPI "
                       f"data-inclusion-schema=={V0_VERSION}) : " + " | ".join(errors))
 
 

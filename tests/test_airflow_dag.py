@@ -4,34 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO
-from warehouse.airflow_local import airflow_env
-
 pytestmark = pytest.mark.airflow
-
-
-def test_dag_imports_without_errors_and_quickly() -> None:
-    code = ("import time; t=time.time(); from airflow.models.dagbag import DagBag; "
-            "b=DagBag(dag_folder='dags'); "
-            "import json; print(json.dumps({'errors': {k: str(v) for k, v in b.import_errors.items()}, "
-            "'dags': sorted(b.dag_ids), 'tasks': [t.task_id for t in b.get_dag('pacte_diagnostic').tasks], "
-            "'catchup': b.get_dag('pacte_diagnostic').catchup}))")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=airflow_env(), capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    info = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert info["errors"] == {}
-    assert "pacte_diagnostic" in info["dags"]
-    assert info["tasks"] == ["reconnaitre", "valider", "charger", "construire", "publier"]
-    assert info["catchup"] is False
 
 
 def test_demo_runs_through_airflow_and_publishes(demo_ws: Path) -> None:

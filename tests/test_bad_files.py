@@ -238,7 +238,7 @@ def test_a_build_failure_withdraws_the_files_landed_since_the_last_publication(
     bad_sha = next(sha for sha, e in ws.landing.manifest().items() if e["run_id"] == ingest.run_id)
     with ws.writer_lock(), ConstructeurDbt() as constructeur:  # dags/build_warehouse.py: construire
         rebuild = pipeline.plan_rebuild(ws)
-        with pytest.raises(pipeline.FichiersRetires) as failure:
+        with pytest.raises(pipeline.FilesWithdrawn) as failure:
             pipeline.build_step(ws, rebuild, None, constructeur.build)
 
     message = " ".join(str(failure.value).split())

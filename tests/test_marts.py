@@ -129,7 +129,10 @@ def test_offer_counts_and_gap_ranking(con) -> None:
                             "where localisation = 'non_localise'").fetchone()[0]
     by_coordinates = con.execute("select count(*) from intermediate.int_offre__services_localises "
                                  "where localisation = 'coordonnees'").fetchone()[0]
-    assert by_coordinates > 0 and unlocated >= 0
+    assert by_coordinates > 0 and unlocated > 0  # the demo offer has both kinds
+    # A service is "non localisé" only when neither its commune code nor its coordinates place it.
+    assert con.execute("select count(*) from intermediate.int_offre__services_localises where localisation = "
+                       "'non_localise' and (code_commune is not null or latitude is not null)").fetchone()[0] == 0
 
 
 def test_t0_carries_provenance(con, demo_ws: Path) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingestion.errors import ErreurPacte
+from ingestion.errors import PacteError
 from warehouse.workspace import REPO_ROOT
 
 AIRFLOW_HOME = REPO_ROOT / ".airflow"
@@ -42,7 +42,7 @@ def ensure_db(home: Path = AIRFLOW_HOME) -> None:
     if not (home / "airflow.db").exists():
         proc = _airflow(["db", "migrate"], env)
         if proc.returncode != 0:
-            raise ErreurPacte(f"Initialisation de la base Airflow impossible : {proc.stderr[-800:]}")
+            raise PacteError(f"Initialisation de la base Airflow impossible : {proc.stderr[-800:]}")
     ensure_pool(home)
 
 
@@ -53,7 +53,7 @@ def ensure_pool(home: Path = AIRFLOW_HOME) -> None:
         return
     proc = _airflow(["pools", "set", POOL, "1", "Écrivains de l'entrepôt DuckDB (un à la fois)"], airflow_env(home))
     if proc.returncode != 0:
-        raise ErreurPacte(f"Création du pool Airflow {POOL} impossible : {proc.stderr[-800:]}")
+        raise PacteError(f"Création du pool Airflow {POOL} impossible : {proc.stderr[-800:]}")
     marker.write_text("1\n")
 
 
@@ -63,7 +63,7 @@ def dags_test(dag_id: str, conf: dict[str, object], home: Path = AIRFLOW_HOME) -
     proc = _airflow(["dags", "test", dag_id, "-c", json.dumps(conf)], airflow_env(home))
     output = proc.stdout + proc.stderr
     if proc.returncode != 0 or "state=failed" in output:
-        raise ErreurPacte(f"Le DAG {dag_id} a échoué :\n{output[-3000:]}")
+        raise PacteError(f"Le DAG {dag_id} a échoué :\n{output[-3000:]}")
     return output
 
 
@@ -146,11 +146,11 @@ def start_services(console, port: int = 8080, workspace: Path | None = None, inb
 
     home = home or Path(os.environ.get("PACTE_AIRFLOW_HOME") or AIRFLOW_HOME)
     if running := running_services(home):
-        raise ErreurPacte(f"Airflow tourne déjà (processus {', '.join(map(str, running.values()))}) : "
+        raise PacteError(f"Airflow tourne déjà (processus {', '.join(map(str, running.values()))}) : "
                           f"« bin/pacte airflow --arreter » pour l'arrêter.")
     with socket.socket() as sock:
         if sock.connect_ex(("127.0.0.1", port)) == 0:
-            raise ErreurPacte(f"Le port {port} est déjà utilisé sur 127.0.0.1 : choisissez-en un autre (--port).")
+            raise PacteError(f"Le port {port} est déjà utilisé sur 127.0.0.1 : choisissez-en un autre (--port).")
     ensure_db(home)
     env = _services_env(home, port, workspace, inbox)
     logs = home / "logs" / "services"
@@ -181,7 +181,7 @@ def start_services(console, port: int = 8080, workspace: Path | None = None, inb
         dead = [n for n, pid in pids.items() if not _alive(pid)]
         if dead or time.monotonic() > deadline:
             stop_services(console, home)
-            raise ErreurPacte(f"Airflow n'a pas démarré ({', '.join(dead) or 'délai dépassé'}) : "
+            raise PacteError(f"Airflow n'a pas démarré ({', '.join(dead) or 'délai dépassé'}) : "
                               f"voir les journaux dans {logs}")
         time.sleep(1)
     passwords = home / "simple_auth_manager_passwords.json.generated"

@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from ingestion.errors import ErreurPacte
+from ingestion.errors import PacteError
 from ingestion.landing import LINEAGE_SCHEMA
 from ingestion.registry import landing_schemas
 from warehouse.workspace import BUILD_FILE, REPO_ROOT, Workspace
@@ -24,13 +24,13 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 @dataclass
 class BuildResult:
     path: Path
-    nb_tests: int
-    nb_modeles: int
+    tests: int
+    models: int
     codes_non_rattaches: int
     manifest: dict[str, dict[str, Any]]  # the landed files this build read (sha256 → manifest entry)
 
 
-class ConstructionEchouee(ErreurPacte):
+class BuildFailed(PacteError):
     """`dbt build` failed: `echecs` says in French which node broke which rule; `journal` is dbt's log."""
 
     def __init__(self, echecs: list[str], journal: str, total: int | None = None) -> None:
@@ -95,7 +95,7 @@ def load_raw(ws: Workspace, path: Path, manifest: dict[str, dict[str, Any]]) -> 
             files = ws.landing.files_for(entity, manifest)
             missing = [f for f in files if not f.exists()]
             if missing:
-                raise ErreurPacte(f"Zone d'atterrissage incohérente : {', '.join(str(f) for f in missing)} "
+                raise PacteError(f"Zone d'atterrissage incohérente : {', '.join(str(f) for f in missing)} "
                                   f"figure dans {ws.landing.manifest_path.name} mais n'existe plus.")
             if files:
                 listing = ", ".join(f"'{f}'" for f in files)
@@ -200,7 +200,7 @@ def parse_project(target: Path, extra: tuple[str, ...] = ()) -> Any:
         res = dbtRunner().invoke(["parse", "--target-path", str(target), "--log-path", str(target / "logs"), *DBT_ARGS,
                                    *extra])
     if not res.success:
-        raise ErreurPacte(f"Le projet dbt est invalide : {res.exception}. Journal : {target / 'logs' / 'dbt.log'}")
+        raise PacteError(f"Le projet dbt est invalide : {res.exception}. Journal : {target / 'logs' / 'dbt.log'}")
     _keep_parse_state(target)
     return res.result
 
@@ -218,7 +218,7 @@ def run_dbt(path: Path, work_dir: Path, manifest: Any = None, extra: tuple[str, 
     failed = [r for r in results if str(r.status) in {"error", "fail"}]
     if not res.success or failed:
         echecs = [decrire_echec(r) for r in failed] or [str(res.exception)]
-        raise ConstructionEchouee(echecs, str(work_dir / "dbt_logs" / "dbt.log"), total=len(failed) or None)
+        raise BuildFailed(echecs, str(work_dir / "dbt_logs" / "dbt.log"), total=len(failed) or None)
     if manifest is None:
         _keep_parse_state(target)
     tests = sum(1 for r in results if r.node.resource_type in ("test", "unit_test"))
@@ -243,5 +243,5 @@ def build(ws: Workspace, run_id: str, departements: list[str], geo_millesime: in
     with duckdb.connect(str(path)) as con:
         unmapped = con.execute("SELECT count(*) FROM marts.controle_codes_non_rattaches").fetchone()[0]
         con.execute("CHECKPOINT")
-    return BuildResult(path=path, nb_tests=tests, nb_modeles=modeles, codes_non_rattaches=unmapped,
+    return BuildResult(path=path, tests=tests, models=modeles, codes_non_rattaches=unmapped,
                        manifest=manifest)

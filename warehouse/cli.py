@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingestion.errors import ErreurPacte
+from ingestion.errors import PacteError
 from warehouse import pipeline
 from warehouse.publish import current_publication
 from warehouse.workspace import DEFAULT_WORKSPACE, Workspace
@@ -183,15 +183,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from warehouse.demo import run_demo
 
             return run_demo(args, console)
-    except pipeline.ValidationEchouee as exc:
+    except pipeline.ValidationFailed as exc:
         err.print(f"[red]{exc}[/]")
         err.print("[red]Rien n'a été chargé ni publié : l'entrepôt publié est inchangé.[/]")
         return EXIT_VALIDATION
-    except pipeline.FichiersRetires as exc:
+    except pipeline.FilesWithdrawn as exc:
         err.print(str(exc), style="red", markup=False)  # dbt messages may hold [brackets]
         err.print("[red]Rien n'a été publié : l'entrepôt publié est inchangé.[/]")
         return EXIT_VALIDATION
-    except ErreurPacte as exc:
+    except PacteError as exc:
         err.print(f"[red]Erreur : {exc}[/]")
         return EXIT_ERREUR
     return EXIT_OK

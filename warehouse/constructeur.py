@@ -15,7 +15,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
 
-from ingestion.errors import ErreurPacte
+from ingestion.errors import PacteError
 from warehouse.build import PARSE_CACHE, parse_project, run_dbt
 
 
@@ -24,21 +24,21 @@ def _serve(conn: Connection, extra: tuple[str, ...], target: Path) -> None:
         manifest, erreur = None, None
         try:
             manifest = parse_project(target, extra)
-        except ErreurPacte as exc:  # reported when the build is asked for
+        except PacteError as exc:  # reported when the build is asked for
             erreur = str(exc)
         except Exception as exc:  # noqa: BLE001
             erreur = f"L'analyse du projet dbt a échoué : {type(exc).__name__} : {exc}"
         demande = conn.recv()
         if erreur:
-            conn.send((False, ErreurPacte(erreur)))
+            conn.send((False, PacteError(erreur)))
             return
         path, work_dir = demande
         try:
             conn.send((True, run_dbt(path, work_dir, manifest, extra)))
-        except ErreurPacte as exc:  # ConstructionEchouee included: its failed nodes travel with it
+        except PacteError as exc:  # BuildFailed included: its failed nodes travel with it
             conn.send((False, exc))
         except Exception as exc:  # noqa: BLE001 — any failure must reach the run as a French message
-            conn.send((False, ErreurPacte(f"La construction dbt a échoué : {type(exc).__name__} : {exc}")))
+            conn.send((False, PacteError(f"La construction dbt a échoué : {type(exc).__name__} : {exc}")))
     except (EOFError, KeyboardInterrupt):  # the run's process is gone or interrupted
         pass
     finally:
@@ -71,7 +71,7 @@ class ConstructeurDbt:
             self._conn.send((path, work_dir))
             ok, resultat = self._conn.recv()
         except (EOFError, OSError, BrokenPipeError):
-            raise ErreurPacte("Le processus de construction dbt s'est arrêté de façon inattendue (mémoire "
+            raise PacteError("Le processus de construction dbt s'est arrêté de façon inattendue (mémoire "
                               f"insuffisante ?). Journal : {work_dir / 'dbt_logs' / 'dbt.log'}") from None
         if not ok:
             raise resultat

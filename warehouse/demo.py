@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from ingestion.demo_inputs import build_demo_inbox
-from ingestion.errors import ErreurPacte
+from ingestion.errors import PacteError
 from warehouse import pipeline
 from warehouse.airflow_local import dags_test
 from warehouse.publish import current_publication
@@ -35,7 +35,7 @@ def demo_credentials(home: Path = SUPERSET_HOME) -> dict[str, str]:
 
 def start_superset(served: Path, console: Console) -> None:
     if not SUPERSET_PY.exists():
-        raise ErreurPacte("Environnement Superset absent : lancez « make setup ».")
+        raise PacteError("Environnement Superset absent : lancez « make setup ».")
     creds = demo_credentials()
     env = {**os.environ, **creds, "PACTE_SUPERSET_HOME": str(SUPERSET_HOME)}
     manage = [str(SUPERSET_PY), str(REPO_ROOT / "dashboards" / "manage.py")]
@@ -44,7 +44,7 @@ def start_superset(served: Path, console: Console) -> None:
         console.print(f"Superset : {step}…")
         proc = subprocess.run(manage + args, env=env, capture_output=True, text=True, timeout=600)
         if proc.returncode != 0:
-            raise ErreurPacte(f"Superset ({step}) a échoué : {(proc.stdout + proc.stderr)[-1500:]}")
+            raise PacteError(f"Superset ({step}) a échoué : {(proc.stdout + proc.stderr)[-1500:]}")
     console.print("[bold green]Superset est prêt : http://127.0.0.1:8088[/]")
     console.print(f"  identifiant : admin — mot de passe (démonstration) : {creds['PACTE_SUPERSET_ADMIN_PASSWORD']}")
     console.print("  tableaux de bord : http://127.0.0.1:8088/superset/dashboard/synthese-territoire/ (et etape-1-besoins, "
@@ -66,7 +66,7 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
                                        "workspace": str(ws.root)})
     pub = current_publication(ws)
     if pub is None or pub["version"] == before:
-        raise ErreurPacte("Le DAG s'est terminé sans publier de nouvelle version de l'entrepôt.")
+        raise PacteError("Le DAG s'est terminé sans publier de nouvelle version de l'entrepôt.")
     console.print(f"[green]Entrepôt de démonstration publié[/] : {pub['fichier']} (version {pub['version']}, "
                   f"COG {pub['geo_millesime']}, {pub['tests_dbt']} tests dbt réussis)")
     console.print("[yellow]Données Filosofi SYNTHÉTIQUES (démonstration) : ne pas utiliser pour un diagnostic.[/]")

@@ -18,10 +18,10 @@ from typing import Any
 
 import duckdb
 
-from ingestion.errors import ErreurPacte, FichierInvalide
+from ingestion.errors import InvalidFile, PacteError
 from ingestion.fetch import read_origins
 from ingestion.landing import new_run_id, sha256_of
-from ingestion.registry import FichierReconnu, scan_inbox
+from ingestion.registry import RecognisedFile, scan_inbox
 from warehouse.build import DbtBuild, build, run_dbt
 from warehouse.constructeur import ConstructeurDbt
 from warehouse.publish import current_publication, publish, repair_mirror
@@ -31,15 +31,15 @@ SYNTHETIC_MARKER = ".synthetique.json"  # written by the demo generator next to 
 Progress = Callable[[str, int, int], None]
 
 
-class ValidationEchouee(ErreurPacte):
+class ValidationFailed(PacteError):
     """One or more files were refused: exit code 2."""
 
-    def __init__(self, erreurs: list[FichierInvalide]):
+    def __init__(self, erreurs: list[InvalidFile]):
         self.erreurs = erreurs
         super().__init__("\n".join(e.message() for e in erreurs))
 
 
-class FichiersRetires(ErreurPacte):
+class FilesWithdrawn(PacteError):
     """The build failed on landed files: they were taken back out of the landing zone (exit code 2)."""
 
     def __init__(self, message: str, retires: list[dict[str, Any]]):
@@ -52,7 +52,7 @@ class Plan:
     run_id: str
     departement: str
     inbox: Path
-    reconnus: list[FichierReconnu]
+    reconnus: list[RecognisedFile]
     inconnus: list[Path]
     deja_charges: list[str] = field(default_factory=list)
 
@@ -72,7 +72,7 @@ def parse_departements(text: str) -> list[str]:
     codes = [c.strip().upper() for c in text.split(",") if c.strip()]
     for code in codes or [text]:
         if not (len(code) in (2, 3) and (code.isdigit() or code in ("2A", "2B"))):
-            raise ErreurPacte(f"Code département invalide : « {code} » (exemples : 16, 2A, 971, 16,40 ou « tous »)")
+            raise PacteError(f"Code département invalide : « {code} » (exemples : 16, 2A, 971, 16,40 ou « tous »)")
     return codes
 
 
@@ -80,7 +80,7 @@ def recognise(ws: Workspace, departement: str, inbox: Path, run_id: str | None =
               sources: set[str] | None = None) -> Plan:
     """`sources` restricts the plan to those sources' files (per-source Airflow DAGs); others are left alone."""
     if not inbox.is_dir():
-        raise ErreurPacte(f"Dossier de dépôt introuvable : {inbox}")
+        raise PacteError(f"Dossier de dépôt introuvable : {inbox}")
     parse_departements(departement)
     known, unknown = scan_inbox(inbox)
     if sources is not None:
@@ -92,7 +92,7 @@ def recognise(ws: Workspace, departement: str, inbox: Path, run_id: str | None =
 def plan_source(ws: Workspace, source_id: str, inbox: Path, run_id: str | None = None) -> Plan:
     """The files of one source in the inbox, for its `ingest_<source_id>` DAG (no département before the build)."""
     if not inbox.is_dir():
-        raise ErreurPacte(f"Dossier de dépôt introuvable : {inbox}")
+        raise PacteError(f"Dossier de dépôt introuvable : {inbox}")
     known, _ = scan_inbox(inbox)
     return Plan(run_id=run_id or new_run_id(), departement="", inbox=inbox,
                 reconnus=[f for f in known if f.source_id == source_id], inconnus=[])
@@ -103,10 +103,10 @@ def plan_rebuild(ws: Workspace, departement: str | None = None) -> Plan:
     deps = ws.departements()
     dep = departement or (deps[0] if deps else "")
     if not dep:
-        raise ErreurPacte("Aucun département publié dans cet espace : indiquez le paramètre « departement » "
+        raise PacteError("Aucun département publié dans cet espace : indiquez le paramètre « departement » "
                           "du DAG build_warehouse (ex. 16) ou la variable PACTE_DEPARTEMENT.")
     if not (len(dep) in (2, 3) and (dep.isdigit() or dep in ("2A", "2B"))):
-        raise ErreurPacte(f"Code département invalide : « {dep} » (exemples : 16, 2A, 971)")
+        raise PacteError(f"Code département invalide : « {dep} » (exemples : 16, 2A, 971)")
     return Plan(run_id=new_run_id(), departement=dep, inbox=ws.root, reconnus=[], inconnus=[])
 
 
@@ -117,40 +117,40 @@ PARALLEL_MAX = 4
 
 
 @dataclass(frozen=True)
-class _Tache:
+class _Task:
     """One file to read, validate and stage (picklable: sent to a worker process)."""
 
     root: Path
     run_id: str
-    fichier: FichierReconnu
+    fichier: RecognisedFile
     sha: str
     synthetique: bool
     origine: dict[str, str] | None
 
 
-def _check_and_stage(tache: _Tache) -> dict[str, Any]:
-    """Read, validate (GX) and stage one file; raise FichierInvalide with its report when refused."""
+def _check_and_stage(tache: _Task) -> dict[str, Any]:
+    """Read, validate (GX) and stage one file; raise InvalidFile with its report when refused."""
     from expectations.runner import validate, write_report
 
     ws = Workspace.at(tache.root)
     fichier = tache.fichier
     try:
         lecture = fichier.format.load_reader()(fichier)
-    except FichierInvalide:
+    except InvalidFile:
         raise
     except Exception as exc:  # noqa: BLE001 — a reader must never end a run with a traceback
-        raise FichierInvalide(fichier.path.name, f"fichier illisible : erreur inattendue à la lecture "
+        raise InvalidFile(fichier.path.name, f"fichier illisible : erreur inattendue à la lecture "
                                                  f"({type(exc).__name__} : {str(exc)[:300]})") from None
     resultat = validate(fichier.format.suite, lecture)
-    if not resultat.succes:
+    if not resultat.ok:
         report = ws.quarantine_dir(tache.run_id) / f"{fichier.path.name}.rapport.html"
         write_report(report, fichier.path.name, fichier.format.suite, resultat)
-        raise FichierInvalide(fichier.path.name, resultat.anomalies, rapport=str(report))
+        raise InvalidFile(fichier.path.name, resultat.issues, rapport=str(report))
     return ws.landing.stage(ws.staging_dir(tache.run_id), fichier, lecture, tache.sha, tache.run_id,
                             synthetique=tache.synthetique, origine=tache.origine)
 
 
-def _workers(taches: list[_Tache]) -> int:
+def _workers(taches: list[_Task]) -> int:
     if sum(t.fichier.path.stat().st_size for t in taches) < PARALLEL_MIN_BYTES:
         return 1
     return max(1, min(len(taches), os.cpu_count() or 1, PARALLEL_MAX))
@@ -161,7 +161,7 @@ def _validation_context() -> multiprocessing.context.BaseContext:
     process: forking a process with other threads running (an Airflow task, a test runner) can copy a
     held lock into the child and hang it. The server is started once per process and then reused."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["expectations.prechargement", "warehouse.pipeline"])
+    ctx.set_forkserver_preload(["expectations.preload", "warehouse.pipeline"])
     return ctx
 
 
@@ -169,20 +169,20 @@ def validate_and_stage(ws: Workspace, plan: Plan, progress: Progress | None = No
     """Read and validate every recognised file; stage the good ones. Refused files go to quarantine."""
     synthetic = _synthetic_names(plan.inbox)
     origins = read_origins(plan.inbox)  # URL and retrieval date of downloaded files (ingestion.fetch)
-    taches: list[_Tache] = []
+    taches: list[_Task] = []
     for fichier in plan.reconnus:
         sha = sha256_of(fichier.path)
         if ws.landing.already_landed(sha) or any(t.sha == sha for t in taches):
             plan.deja_charges.append(fichier.path.name)
             continue
-        taches.append(_Tache(ws.root, plan.run_id, fichier, sha, fichier.path.name in synthetic, origins.get(sha)))
+        taches.append(_Task(ws.root, plan.run_id, fichier, sha, fichier.path.name in synthetic, origins.get(sha)))
     entries: dict[str, dict[str, Any]] = {}
-    errors: list[FichierInvalide] = []
+    errors: list[InvalidFile] = []
 
-    def settle(tache: _Tache, outcome: Callable[[], dict[str, Any]]) -> None:
+    def settle(tache: _Task, outcome: Callable[[], dict[str, Any]]) -> None:
         try:
             entries[tache.sha] = outcome()
-        except FichierInvalide as exc:
+        except InvalidFile as exc:
             _quarantine(ws, plan.run_id, tache.fichier.path, exc)
             errors.append(exc)
         if progress:
@@ -202,11 +202,11 @@ def validate_and_stage(ws: Workspace, plan: Plan, progress: Progress | None = No
     if errors:
         shutil.rmtree(ws.staging_dir(plan.run_id), ignore_errors=True)
         errors.sort(key=lambda e: e.fichier)
-        raise ValidationEchouee(errors)
+        raise ValidationFailed(errors)
     return {t.sha: entries[t.sha] for t in sorted(taches, key=lambda t: t.fichier.path.name)}
 
 
-def _quarantine(ws: Workspace, run_id: str, path: Path, exc: FichierInvalide) -> None:
+def _quarantine(ws: Workspace, run_id: str, path: Path, exc: InvalidFile) -> None:
     target = ws.quarantine_dir(run_id)
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(path, target / path.name)
@@ -225,12 +225,12 @@ def choose_geo_millesime(ws: Workspace, requested: int | None) -> int:
     loaded = sorted({e["geo_millesime"] for e in ws.landing.manifest().values()
                      if e["source_id"] in ("cog_insee", "decoupage_administratif") and e.get("geo_millesime")})
     if not loaded:
-        raise ErreurPacte("Aucun référentiel géographique chargé : déposez « EPCI_au_01-01-AAAA.xlsx » (INSEE) "
+        raise PacteError("Aucun référentiel géographique chargé : déposez « EPCI_au_01-01-AAAA.xlsx » (INSEE) "
                           "ou les fichiers communes/epci.json du découpage administratif (Etalab).")
     if requested is None:
         return loaded[-1]
     if requested not in loaded:
-        raise ErreurPacte(f"Millésime géographique {requested} non chargé (disponibles : "
+        raise PacteError(f"Millésime géographique {requested} non chargé (disponibles : "
                           f"{', '.join(map(str, loaded))}).")
     return requested
 
@@ -246,7 +246,7 @@ def resolve_departements(ws: Workspace, departement: str, geo_millesime: int) ->
         return sorted(known)
     for code in codes:
         if code not in known:
-            raise ErreurPacte(f"Le département {code} n'a aucune commune dans le COG {geo_millesime} chargé.")
+            raise PacteError(f"Le département {code} n'a aucune commune dans le COG {geo_millesime} chargé.")
     return codes
 
 
@@ -255,7 +255,7 @@ def build_step(ws: Workspace, plan: Plan, geo_millesime: int | None, dbt_build: 
 
     A failed build never leaves the landing zone in a state the next run cannot build: the files landed
     since the last publication (this run's, or those of `ingest_*` DAGs for `build_warehouse`) are withdrawn
-    and a FichiersRetires names them with the failed rules. The CLI and every Airflow path build here."""
+    and a FilesWithdrawn names them with the failed rules. The CLI and every Airflow path build here."""
     repair_mirror(ws)
     geo = choose_geo_millesime(ws, geo_millesime)
     departements = sorted(set(ws.departements()) | set(resolve_departements(ws, plan.departement, geo)))
@@ -263,15 +263,15 @@ def build_step(ws: Workspace, plan: Plan, geo_millesime: int | None, dbt_build: 
         result = build(ws, plan.run_id, departements, geo, dbt_build)
     except Exception as exc:
         retrait = _withdraw_unpublished(ws, plan.run_id, exc)
-        if retrait is None or not isinstance(exc, (ErreurPacte, duckdb.Error)):
+        if retrait is None or not isinstance(exc, (PacteError, duckdb.Error)):
             raise
         raise retrait from None
     return {"build": str(result.path), "geo_millesime": geo, "departements": departements,
-            "codes_non_rattaches": result.codes_non_rattaches, "tests_dbt": result.nb_tests,
+            "codes_non_rattaches": result.codes_non_rattaches, "tests_dbt": result.tests,
             "manifest": result.manifest}
 
 
-def _withdraw_unpublished(ws: Workspace, run_id: str, exc: BaseException) -> FichiersRetires | None:
+def _withdraw_unpublished(ws: Workspace, run_id: str, exc: BaseException) -> FilesWithdrawn | None:
     """Back to the last published set: withdraw every landed file the served version was not built from."""
     published = {f["sha256"] for f in (current_publication(ws) or {}).get("fichiers", [])}
     unpublished = [sha for sha in ws.landing.manifest() if sha not in published]
@@ -293,7 +293,7 @@ def _withdraw_unpublished(ws: Workspace, run_id: str, exc: BaseException) -> Fic
                  "s'ils sont dans le dépôt.")
     message = "\n".join(lines)
     (folder / "construction_echouee.txt").write_text(message + "\n", encoding="utf-8")
-    return FichiersRetires(message, retires)
+    return FilesWithdrawn(message, retires)
 
 
 def publish_step(ws: Workspace, plan: Plan, built: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.errors import ErreurPacte
+from ingestion.errors import PacteError
 from ingestion.landing import Landing
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -76,7 +76,7 @@ class Workspace:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 fh.seek(0)
-                raise ErreurPacte(f"Un autre traitement écrit déjà dans l'espace de travail {self.root} "
+                raise PacteError(f"Un autre traitement écrit déjà dans l'espace de travail {self.root} "
                                   f"(processus {fh.read().strip() or 'inconnu'}). Réessayez quand il sera terminé.") from None
             fh.seek(0)
             fh.truncate()

@@ -1,5 +1,5 @@
 """Suites as code, one module per source: a suite named `<module>__<name>` lives in `expectations/suites/<module>.py`
-in that module's `SUITES` dict. Each suite maps a control frame of the reader's `Lecture` to its expectations.
+in that module's `SUITES` dict. Each suite maps a control frame of the reader's `ReadResult` to its expectations.
 GX is imported inside the suite functions: `import great_expectations` costs ~7 s.
 """
 

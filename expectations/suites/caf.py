@@ -16,7 +16,7 @@ LIGNES = {"iris": (1, 60_000), "commune": (1, 40_000), "epci": (1, 1_400)}
 def valeurs(lecture: Any) -> dict[str, list[Any]]:
     import great_expectations.expectations as gxe
 
-    infos = lecture.infos
+    infos = lecture.info
     niveau, code, variables = infos["niveau"], infos["code"], infos["variables"]
     lo, hi = LIGNES[niveau]
     cells = identifiants(code, CODE_CAF[niveau], [code], lo, hi) + cellules(variables)

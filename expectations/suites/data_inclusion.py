@@ -20,7 +20,7 @@ def enregistrements(lecture: Any, cle: str = "id") -> list[Any]:
     import great_expectations.expectations as gxe
 
     exps = [gxe.ExpectTableRowCountToBeBetween(min_value=1, max_value=500_000)]
-    exps += [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in lecture.infos["requis"]]
+    exps += [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in lecture.info["requis"]]
     exps += [
         gxe.ExpectColumnValuesToBeUnique(column=cle),
         gxe.ExpectColumnValueLengthsToBeBetween(column="nom", min_value=3, max_value=150),
@@ -44,7 +44,7 @@ def _in_taxonomy(column: str, version: str, taxonomie: str) -> Any:
 
 
 def structures(lecture: Any) -> dict[str, list[Any]]:
-    version = lecture.infos["version"]
+    version = lecture.info["version"]
     suite = {"enregistrements": enregistrements(lecture),
              "thematiques": [_in_taxonomy("thematique", version, "thematiques")]}
     if version == "v0":
@@ -55,7 +55,7 @@ def structures(lecture: Any) -> dict[str, list[Any]]:
 def services(lecture: Any) -> dict[str, list[Any]]:
     import great_expectations.expectations as gxe
 
-    version = lecture.infos["version"]
+    version = lecture.info["version"]
     return {
         "enregistrements": enregistrements(lecture),
         "thematiques": [_in_taxonomy("thematique", version, "thematiques")],

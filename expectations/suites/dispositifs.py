@@ -17,7 +17,7 @@ def tableau(lecture: Any) -> dict[str, list[Any]]:
             gxe.ExpectColumnValuesToNotBeNull(column="intitule"),
             gxe.ExpectColumnValuesToNotBeNull(column="porteur"),
             gxe.ExpectColumnValuesToNotBeNull(column="axe"),
-            gxe.ExpectColumnValuesToBeInSet(column="axe", value_set=lecture.infos["axes"]),
+            gxe.ExpectColumnValuesToBeInSet(column="axe", value_set=lecture.info["axes"]),
             gxe.ExpectColumnValuesToBeInSet(column="porteur", value_set=PORTEURS),
             gxe.ExpectColumnValuesToBeInSet(column="mode_financement", value_set=FINANCEMENTS),
             gxe.ExpectColumnValuesToBeInSet(column="couverture", value_set=COUVERTURES),

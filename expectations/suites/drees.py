@@ -12,7 +12,7 @@ CODE = r"^(?:departement:(?:\d{2}|2[AB]|97\d)|france:(?:FM|FE))$"
 
 def isd(lecture: Any) -> dict[str, list[Any]]:
     suite: dict[str, list[Any]] = {}
-    for sheet, info in lecture.infos["feuilles"].items():
+    for sheet, info in lecture.info["feuilles"].items():
         years = info["annees"]
         suite[f"{sheet} (cellules)"] = identifiants("niveau:code", CODE, ["niveau:code"], 1, 115) + cellules(years)
         borne = info["borne"]

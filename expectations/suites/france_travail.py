@@ -14,7 +14,7 @@ ZONE = r"^(?:COM:(?:\d{5}|2[AB]\d{3})|EPCI:\d{9}|DEP:(?:\d{2}|2[AB]|97\d))$"
 def defm(lecture: Any) -> dict[str, list[Any]]:
     import great_expectations.expectations as gxe
 
-    infos = lecture.infos
+    infos = lecture.info
     cells = [
         gxe.ExpectTableRowCountToBeBetween(min_value=1, max_value=40_000 * 40),
         gxe.ExpectColumnValuesToNotBeNull(column="CODE_ZONE"),

@@ -19,12 +19,12 @@ COMPTES_FILOSOFI = ("NBMENFISC", "NBPERSMENFISC", "NBMEN", "NBPERS", "NBUC", "ME
 def large(lecture: Any) -> dict[str, list[Any]]:
     import great_expectations.expectations as gxe
 
-    niveau = lecture.infos["niveau"]
-    variables = lecture.infos["variables"]
+    niveau = lecture.info["niveau"]
+    variables = lecture.info["variables"]
     cellules = [
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
         # Required variables come from the registry format, not from what the file happens to contain.
-        gxe.ExpectTableColumnsToMatchSet(column_set=["CODGEO", *lecture.infos["obligatoires"]], exact_match=False),
+        gxe.ExpectTableColumnsToMatchSet(column_set=["CODGEO", *lecture.info["obligatoires"]], exact_match=False),
         gxe.ExpectColumnValuesToNotBeNull(column="CODGEO"),
         gxe.ExpectColumnValuesToMatchRegex(column="CODGEO", regex=CODE_PAR_NIVEAU[niveau]),
         gxe.ExpectColumnValuesToBeUnique(column="CODGEO"),
@@ -63,7 +63,7 @@ def long(lecture: Any) -> dict[str, list[Any]]:
         gxe.ExpectColumnValuesToBeInSet(column="CONF_STATUS", value_set=["F", "C", ""]),
         gxe.ExpectColumnValuesToBeInSet(column="OBS_STATUS", value_set=["A", "O", "P", "E", ""]),
         # Millésime consistent with the file name.
-        gxe.ExpectColumnValuesToBeInSet(column="TIME_PERIOD", value_set=[str(lecture.infos["millesime"])]),
+        gxe.ExpectColumnValuesToBeInSet(column="TIME_PERIOD", value_set=[str(lecture.info["millesime"])]),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["GEO_OBJECT", "GEO", "FILOSOFI_MEASURE", "TIME_PERIOD"]),
     ]
     return {"lignes": lignes,

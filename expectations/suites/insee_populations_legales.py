@@ -15,8 +15,8 @@ def ensemble(lecture: Any) -> dict[str, list[Any]]:
     import great_expectations.expectations as gxe
 
     suite: dict[str, list[Any]] = {}
-    for niveau, frame in lecture.controles.items():
-        pops = [c for c in lecture.infos["populations"] if c in frame.columns]
+    for niveau, frame in lecture.checks.items():
+        pops = [c for c in lecture.info["populations"] if c in frame.columns]
         lo, hi = LIGNES[niveau]
         exps = identifiants("code_geo", CODE_PAR_NIVEAU[niveau], ["code_geo"], lo, hi)
         exps += cellules([f"{c} (cellule)" for c in pops]) + bornes(pops)

@@ -11,10 +11,10 @@ from expectations.suites.common import CODE_COMMUNE
 def base_cc(lecture: Any) -> dict[str, list[Any]]:
     import great_expectations.expectations as gxe
 
-    variables = lecture.infos["variables"]
+    variables = lecture.info["variables"]
     cells = identifiants("CODGEO", CODE_COMMUNE, ["CODGEO"], 1, 40_000) + cellules(variables)
     valeurs = bornes(variables)
-    valeurs += [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=-0.5) for c in lecture.infos["emboitees"]]
+    valeurs += [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=-0.5) for c in lecture.info["emboitees"]]
     return {"cellules": cells, "valeurs": valeurs}
 
 

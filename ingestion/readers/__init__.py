@@ -1,1 +1,1 @@
-"""One reader per published format. Readers turn a file into a `Lecture` (validation frames + landing tables)."""
+"""One reader per published format. Readers turn a file into a `ReadResult` (validation frames + landing tables)."""

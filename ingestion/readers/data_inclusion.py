@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ingestion.errors import Anomalie, FichierInvalide
-from ingestion.readers.common import Lecture
-from ingestion.readers.offre_common import (
+from ingestion.errors import InvalidFile, Issue
+from ingestion.readers.common import ReadResult
+from ingestion.readers.records import (
     as_list,
     explode,
     number_or_none,
@@ -20,7 +20,7 @@ from ingestion.readers.offre_common import (
     read_json_records,
     text_or_none,
 )
-from ingestion.registry import FichierReconnu
+from ingestion.registry import RecognisedFile
 
 MARQUEURS = {
     "services": {"v0": {"profils", "zone_diffusion_type", "zone_diffusion_code", "types",
@@ -37,7 +37,7 @@ LISTES = ("thematiques", "profils", "publics", "modes_accueil", "zone_eligibilit
           "labels_nationaux")
 
 
-def _records(fichier: FichierReconnu) -> pd.DataFrame:
+def _records(fichier: RecognisedFile) -> pd.DataFrame:
     path = fichier.path
     return read_json_records(path) if path.suffix.lower() == ".json" else read_csv_records(path)
 
@@ -46,12 +46,12 @@ def schema_version(entite: str, columns: set[str], nom_fichier: str) -> str:
     v0 = columns & MARQUEURS[entite]["v0"]
     v1 = columns & MARQUEURS[entite]["v1"]
     if v0 and v1:
-        raise FichierInvalide(nom_fichier, [Anomalie(
+        raise InvalidFile(nom_fichier, [Issue(
             regle=("colonnes des schémas v0 et v1 mélangées : "
                    f"v0 ({', '.join(sorted(v0))}) et v1 ({', '.join(sorted(v1))})"))])
     if not (v0 or v1):
         attendu = ", ".join(sorted(MARQUEURS[entite]["v0"] | MARQUEURS[entite]["v1"]))
-        raise FichierInvalide(nom_fichier, [Anomalie(
+        raise InvalidFile(nom_fichier, [Issue(
             regle=f"version du schéma data·inclusion indéterminée (aucune des colonnes {attendu})")])
     return "v0" if v0 else "v1"
 
@@ -69,12 +69,12 @@ def _common(raw: pd.DataFrame) -> dict[str, pd.Series]:
     return text
 
 
-def _lecture(fichier: FichierReconnu, entite: str) -> Lecture:
+def _lecture(fichier: RecognisedFile, entite: str) -> ReadResult:
     raw = _records(fichier)
     version = schema_version(entite, set(raw.columns), fichier.path.name)
     manquantes = [c for c in REQUIS[(entite, version)] if c not in raw.columns]
     if manquantes:
-        raise FichierInvalide(fichier.path.name, [Anomalie(
+        raise InvalidFile(fichier.path.name, [Issue(
             regle=f"colonne(s) obligatoire(s) du schéma data·inclusion {version} absente(s)",
             colonne=", ".join(manquantes))])
     base = _common(raw)
@@ -123,14 +123,14 @@ def _lecture(fichier: FichierReconnu, entite: str) -> Lecture:
         name = "di_structures"
     dates = pd.to_datetime(base["date_maj"].str[:10], errors="coerce", format="%Y-%m-%d")
     millesime = int(dates.max().year) if dates.notna().any() else None
-    return Lecture(controles=controles, tables={name: table}, millesime=millesime,
-                   infos={"entite": entite, "version": version, "requis": REQUIS[(entite, version)],
+    return ReadResult(checks=controles, tables={name: table}, millesime=millesime,
+                   info={"entite": entite, "version": version, "requis": REQUIS[(entite, version)],
                           "colonnes": sorted(present)})
 
 
-def read_structures(fichier: FichierReconnu) -> Lecture:
+def read_structures(fichier: RecognisedFile) -> ReadResult:
     return _lecture(fichier, "structures")
 
 
-def read_services(fichier: FichierReconnu) -> Lecture:
+def read_services(fichier: RecognisedFile) -> ReadResult:
     return _lecture(fichier, "services")

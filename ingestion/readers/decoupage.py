@@ -6,22 +6,22 @@ import json
 
 import pandas as pd
 
-from ingestion.errors import FichierInvalide
-from ingestion.readers.common import Lecture, decode_utf8
-from ingestion.registry import FichierReconnu
+from ingestion.errors import InvalidFile
+from ingestion.readers.common import ReadResult, decode_utf8
+from ingestion.registry import RecognisedFile
 
 
-def _load(fichier: FichierReconnu) -> tuple[list[dict], int]:
+def _load(fichier: RecognisedFile) -> tuple[list[dict], int]:
     path = fichier.path
     text = decode_utf8(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FichierInvalide(path.name, f"JSON invalide ligne {exc.lineno} : {exc.msg} (fichier tronqué ?)") from None
+        raise InvalidFile(path.name, f"JSON invalide ligne {exc.lineno} : {exc.msg} (fichier tronqué ?)") from None
     if not isinstance(data, list) or not data:
-        raise FichierInvalide(path.name, "le JSON doit être une liste non vide d'objets")
+        raise InvalidFile(path.name, "le JSON doit être une liste non vide d'objets")
     if fichier.geo_millesime is None:
-        raise FichierInvalide(path.name, "millésime COG introuvable : nommez le fichier ou son dossier « …cogAAAA… »")
+        raise InvalidFile(path.name, "millésime COG introuvable : nommez le fichier ou son dossier « …cogAAAA… »")
     return data, fichier.geo_millesime
 
 
@@ -31,7 +31,7 @@ def _frame(records: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def read_communes_json(fichier: FichierReconnu) -> Lecture:
+def read_communes_json(fichier: RecognisedFile) -> ReadResult:
     data, geo = _load(fichier)
     raw = _frame(data)
     for col in ("chefLieu", "anciensCodes", "population", "region"):
@@ -53,11 +53,11 @@ def read_communes_json(fichier: FichierReconnu) -> Lecture:
     passage = passage[passage.code_ancien != passage.code_actuel].drop_duplicates("code_ancien")
     passage.insert(0, "geo_millesime", geo)
     controle = raw.rename(columns={"code": "code_commune"})[["code_commune", "nom", "type", "departement"]]
-    return Lecture(controles={"communes": controle}, tables={"geo_communes": communes, "geo_passage": passage},
+    return ReadResult(checks={"communes": controle}, tables={"geo_communes": communes, "geo_passage": passage},
                    geo_millesime=geo)
 
 
-def read_epci_json(fichier: FichierReconnu) -> Lecture:
+def read_epci_json(fichier: RecognisedFile) -> ReadResult:
     data, geo = _load(fichier)
     raw = _frame(data)
     epci = pd.DataFrame({"geo_millesime": geo, "code_epci": raw["code"].astype(str), "libelle": raw["nom"],
@@ -67,13 +67,13 @@ def read_epci_json(fichier: FichierReconnu) -> Lecture:
                                  "code_commune": members["membres"].map(
                                      lambda m: str(m["code"]) if isinstance(m, dict) and m.get("code") else None),
                                  "code_epci": members["code"].astype(str)})
-    return Lecture(controles={"epci": epci, "appartenance": appartenance},
+    return ReadResult(checks={"epci": epci, "appartenance": appartenance},
                    tables={"geo_epci": epci, "geo_appartenance": appartenance}, geo_millesime=geo)
 
 
-def read_departements_json(fichier: FichierReconnu) -> Lecture:
+def read_departements_json(fichier: RecognisedFile) -> ReadResult:
     data, geo = _load(fichier)
     raw = _frame(data)
     deps = pd.DataFrame({"geo_millesime": geo, "code_departement": raw["code"].astype(str), "libelle": raw["nom"],
                          "code_region": raw["region"].astype(str)})
-    return Lecture(controles={"departements": deps}, tables={"geo_departements": deps}, geo_millesime=geo)
+    return ReadResult(checks={"departements": deps}, tables={"geo_departements": deps}, geo_millesime=geo)

@@ -17,10 +17,10 @@ import re
 import pandas as pd
 
 from ingestion.dispositifs_template import AXES, COLONNES, FEUILLE
-from ingestion.errors import Anomalie, FichierInvalide
-from ingestion.readers.common import Lecture
-from ingestion.readers.valeurs_longues import controler_etendue
-from ingestion.registry import FichierReconnu
+from ingestion.errors import InvalidFile, Issue
+from ingestion.readers.common import ReadResult
+from ingestion.readers.workbook import check_sheet_extent
+from ingestion.registry import RecognisedFile
 
 TELEPHONE = re.compile(r"(?<!\d)(?:(?:\+|00)33[\s.-]?(?:\(0\))?[\s.-]?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
 EMAIL = re.compile(r"\b([A-Za-z0-9._%+-]+)@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
@@ -53,17 +53,17 @@ def donnees_personnelles(text: str) -> list[str]:
     return found
 
 
-def read_dispositifs(fichier: FichierReconnu) -> Lecture:
+def read_dispositifs(fichier: RecognisedFile) -> ReadResult:
     import openpyxl
 
     path = fichier.path
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is refused with its reason
-        raise FichierInvalide(path.name, f"classeur Excel illisible ({exc.__class__.__name__})") from None
+        raise InvalidFile(path.name, f"classeur Excel illisible ({exc.__class__.__name__})") from None
     if FEUILLE not in wb.sheetnames:
-        raise FichierInvalide(path.name, f"feuille « {FEUILLE} » absente (feuilles : {', '.join(wb.sheetnames)})")
-    controler_etendue(path, [FEUILLE])
+        raise InvalidFile(path.name, f"feuille « {FEUILLE} » absente (feuilles : {', '.join(wb.sheetnames)})")
+    check_sheet_extent(path, [FEUILLE])
     sheet = wb[FEUILLE]
     sheet.reset_dimensions()  # rows as stored, not padded to a declared <dimension> (which may say XFD1048576)
     rows = list(sheet.iter_rows(values_only=True))
@@ -72,7 +72,7 @@ def read_dispositifs(fichier: FichierReconnu) -> Lecture:
     entete = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else [])]
     manquantes = [h for h in attendus if h not in entete]
     if manquantes:
-        raise FichierInvalide(path.name, [Anomalie(
+        raise InvalidFile(path.name, [Issue(
             regle="colonne(s) du modèle absente(s) ou renommée(s) en ligne 1 (régénérez le modèle avec "
                   "« bin/pacte template dispositifs »)", colonne=", ".join(manquantes))])
     pos = {h: entete.index(h) for h in attendus}
@@ -84,7 +84,7 @@ def read_dispositifs(fichier: FichierReconnu) -> Lecture:
             records.append(values)
             index.append(n)
     if not records:
-        raise FichierInvalide(path.name, "le tableau ne contient aucun dispositif (lignes 2 et suivantes vides)")
+        raise InvalidFile(path.name, "le tableau ne contient aucun dispositif (lignes 2 et suivantes vides)")
     frame = pd.DataFrame(records, index=index)
     frame.index.name = "ligne"
     anomalies: dict[tuple[str, str], list[int]] = {}
@@ -94,7 +94,7 @@ def read_dispositifs(fichier: FichierReconnu) -> Lecture:
             for kind in donnees_personnelles(rec[col] if isinstance(rec[col], str) else ""):
                 anomalies.setdefault((kind, header_of[col]), []).append(int(n))
     if anomalies:
-        raise FichierInvalide(path.name, [Anomalie(
+        raise InvalidFile(path.name, [Issue(
             regle=f"donnée personnelle interdite ({kind}) : indiquez une fonction ou une adresse générique",
             colonne=col, lignes=lignes) for (kind, col), lignes in anomalies.items()])
     codes = frame["territoire"].fillna("").map(lambda t: [c.strip() for c in re.split(r"[,;\s]+", t) if c.strip()])
@@ -107,5 +107,5 @@ def read_dispositifs(fichier: FichierReconnu) -> Lecture:
     codes_frame.index.name = "ligne"
     table = frame.assign(axe=frame["axe"].str[:1], code_epci=epci, codes_territoire=[",".join(c) for c in codes],
                          ligne=frame.index.astype("int64"))
-    return Lecture(controles={"dispositifs": controle, "codes": codes_frame}, tables={"dispositifs": table},
-                   infos={"axes": AXES})
+    return ReadResult(checks={"dispositifs": controle, "codes": codes_frame}, tables={"dispositifs": table},
+                   info={"axes": AXES})

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingestion.errors import FichierInvalide
-from ingestion.readers.common import Lecture
-from ingestion.registry import FichierReconnu
+from ingestion.errors import InvalidFile
+from ingestion.readers.common import ReadResult
+from ingestion.registry import RecognisedFile
 
 BLOC_PARAGRAPHES = 40
 TYPES_SCHEMA = [  # (label, regex on lowercase text without accents) — annexe 2 of the calls for tender 002/003
@@ -77,14 +77,14 @@ def _pdf(path: Path) -> tuple[list[str], str | None, str | None]:
                 contents = page.get_contents()
                 total += len(contents.get_data()) if contents is not None else 0
                 if total > MAX_TEXTE_PDF:
-                    raise FichierInvalide(path.name, trop.format(
+                    raise InvalidFile(path.name, trop.format(
                         f"le contenu des pages dépasse {MAX_TEXTE_PDF >> 20} Mo"))
             pages = [page.extract_text() or "" for page in reader.pages]
             meta = reader.metadata or {}
     except LimitReachedError:
-        raise FichierInvalide(path.name, trop.format(f"un flux dépasse {MAX_FLUX_PDF >> 20} Mo")) from None
+        raise InvalidFile(path.name, trop.format(f"un flux dépasse {MAX_FLUX_PDF >> 20} Mo")) from None
     except (PdfReadError, PyPdfError, ValueError, KeyError, OSError) as exc:
-        raise FichierInvalide(path.name, f"PDF illisible ou tronqué ({exc.__class__.__name__} : {exc})") from None
+        raise InvalidFile(path.name, f"PDF illisible ou tronqué ({exc.__class__.__name__} : {exc})") from None
     return pages, (meta.get("/Title") or None), (meta.get("/Author") or None)
 
 
@@ -106,7 +106,7 @@ def _docx(path: Path) -> tuple[list[str], str | None, str | None]:
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # noqa: BLE001 - python-docx raises several types for broken files
-        raise FichierInvalide(path.name, f"DOCX illisible ou tronqué ({exc.__class__.__name__})") from None
+        raise InvalidFile(path.name, f"DOCX illisible ou tronqué ({exc.__class__.__name__})") from None
     paragraphs = []
     pending_break = False
     for p in document.paragraphs:
@@ -126,7 +126,7 @@ def _odt(path: Path) -> tuple[list[str], str | None, str | None]:
     try:
         doc = load(str(path))
     except Exception as exc:  # noqa: BLE001 - odfpy raises several types for broken files
-        raise FichierInvalide(path.name, f"ODT illisible ou tronqué ({exc.__class__.__name__})") from None
+        raise InvalidFile(path.name, f"ODT illisible ou tronqué ({exc.__class__.__name__})") from None
     breaking = set()
     for style in doc.automaticstyles.childNodes + doc.styles.childNodes:
         for child in getattr(style, "childNodes", []):
@@ -155,18 +155,18 @@ def type_schema(titre: str, premiere_page: str) -> str:
     return "Autre document"
 
 
-def read_document(fichier: FichierReconnu) -> Lecture:
+def read_document(fichier: RecognisedFile) -> ReadResult:
     path = fichier.path
     data = path.read_bytes()
     if not data.strip():
-        raise FichierInvalide(path.name, "le fichier est vide")
+        raise InvalidFile(path.name, "le fichier est vide")
     suffix = path.suffix.lower()
     if suffix in {".docx", ".odt"} and not zipfile.is_zipfile(path):
-        raise FichierInvalide(path.name, f"fichier {suffix} invalide (archive ZIP attendue) : tronqué ou mal nommé")
+        raise InvalidFile(path.name, f"fichier {suffix} invalide (archive ZIP attendue) : tronqué ou mal nommé")
     reader = {".pdf": _pdf, ".docx": _docx, ".odt": _odt}[suffix]
     pages, titre, auteur = reader(path)
     if not any(p.strip() for p in pages):
-        raise FichierInvalide(path.name, "aucun texte extractible (document scanné sans reconnaissance de texte ?)")
+        raise InvalidFile(path.name, "aucun texte extractible (document scanné sans reconnaissance de texte ?)")
     premiere = next(p for p in pages if p.strip())
     titre = (titre or premiere.strip().splitlines()[0])[:300].strip()
     periode = PERIODE.search(titre) or PERIODE.search(premiere)
@@ -183,7 +183,7 @@ def read_document(fichier: FichierReconnu) -> Lecture:
                           index=range(1, len(pages) + 1))
     textes.index.name = "ligne"
     controle = registre[["document_id", "titre", "periode_debut", "periode_fin", "nb_pages"]].astype(object)
-    return Lecture(controles={"registre": controle, "pages": textes[["page", "texte"]]},
+    return ReadResult(checks={"registre": controle, "pages": textes[["page", "texte"]]},
                    tables={"documents": registre.astype({"periode_debut": "Int64", "periode_fin": "Int64"}),
                            "documents_pages": textes},
                    millesime=int(periode.group(1)) if periode else None)

@@ -11,10 +11,11 @@ import re
 
 import pandas as pd
 
-from ingestion.errors import Anomalie, FichierInvalide
-from ingestion.readers.common import Lecture
-from ingestion.readers.valeurs_longues import lire_classeur, melt_large_et_nombres, table_sous_titres
-from ingestion.registry import FichierReconnu
+from ingestion.errors import InvalidFile, Issue
+from ingestion.readers.common import ReadResult
+from ingestion.readers.long_format import melt_wide
+from ingestion.readers.workbook import read_workbook, table_below_titles
+from ingestion.registry import RecognisedFile
 
 OBLIGATOIRES = ["Code", "Département"]
 FRANCE = {"FM": "FM", "FE": "FE", "F": "FE", "FR": "FE", "FRANCE": "FE"}
@@ -33,26 +34,26 @@ def _borne(titre: str) -> float | None:
     return None
 
 
-def read_drees_isd(fichier: FichierReconnu) -> Lecture:
+def read_drees_isd(fichier: RecognisedFile) -> ReadResult:
     path = fichier.path
-    sheets = lire_classeur(path)
+    sheets = read_workbook(path)
     tables, controles, infos = [], {}, {}
     for sheet, grid in sheets.items():
         if sheet.lower().startswith(("sommaire", "notes", "documentation", "lisez")):
             continue
         titre = next((str(v).strip() for v in grid.iloc[:5].to_numpy().ravel() if isinstance(v, str) and v.strip()),
                      sheet)
-        body, header = table_sous_titres(path, grid, sheet, OBLIGATOIRES)
+        body, header = table_below_titles(path, grid, sheet, OBLIGATOIRES)
         years = [c for c in header if re.fullmatch(r"(?:19|20)\d{2}", c)]
         if not years:
-            raise FichierInvalide(path.name, [Anomalie(
+            raise InvalidFile(path.name, [Issue(
                 regle=f"aucune colonne d'année (AAAA) dans l'en-tête de la feuille « {sheet} »", colonne="AAAA")])
         code = body["Code"].fillna("").str.upper()
         france = code.isin(FRANCE)
         body = body.assign(code_geo=code.where(~france, code.map(FRANCE)),
                            niveau=pd.Series("departement", index=body.index).where(~france, "france"))
         variable = _variable(sheet)
-        frame, nums = melt_large_et_nombres(body, niveau=body["niveau"], code="code_geo", libelle="Département",
+        frame, nums = melt_wide(body, niveau=body["niveau"], code="code_geo", libelle="Département",
                                             variables={y: variable for y in years},
                                             millesime={y: int(y) for y in years}, periode={y: y for y in years})
         frame["libelle_variable"] = titre
@@ -63,11 +64,11 @@ def read_drees_isd(fichier: FichierReconnu) -> Lecture:
         controles[f"{sheet} (valeurs)"] = nums
         infos[sheet] = {"annees": years, "borne": _borne(titre), "variable": variable, "titre": titre}
     if not tables:
-        raise FichierInvalide(path.name, "aucune feuille d'indicateur dans le classeur")
+        raise InvalidFile(path.name, "aucune feuille d'indicateur dans le classeur")
     landing = pd.concat(tables, ignore_index=True)
     millesime = int(landing["millesime"].max())
     if fichier.millesime and fichier.millesime != millesime:
-        raise FichierInvalide(path.name, [Anomalie(
+        raise InvalidFile(path.name, [Issue(
             regle=f"millésime incohérent : le nom indique {fichier.millesime}, la dernière année publiée est {millesime}")])
-    return Lecture(controles=controles, tables={"drees_valeurs": landing}, millesime=millesime,
-                   infos={"feuilles": infos})
+    return ReadResult(checks=controles, tables={"drees_valeurs": landing}, millesime=millesime,
+                   info={"feuilles": infos})

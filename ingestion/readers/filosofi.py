@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingestion.errors import Anomalie, FichierInvalide
-from ingestion.readers.common import Lecture, read_delimited
+from ingestion.errors import InvalidFile, Issue
+from ingestion.readers.common import ReadResult, read_delimited
 from ingestion.readers.nombres import empiler, map_stacked, nombres_et_statuts, statut_of, to_number, to_numeric
-from ingestion.registry import FichierReconnu
+from ingestion.registry import RecognisedFile
 
 ID_COLUMNS = ("CODGEO", "LIBGEO")
 CODE_LENGTH_TO_LEVEL = {5: "commune", 9: "epci", 2: "departement", 3: "departement"}
 
 
-def _level(fichier: FichierReconnu, codes: pd.Series) -> str:
+def _level(fichier: RecognisedFile, codes: pd.Series) -> str:
     if fichier.niveau:
         return fichier.niveau
     length = int(codes.str.len().mode().iloc[0])
@@ -42,21 +42,21 @@ def _strip_year(columns: list[str], yy: str, path: Path) -> dict[str, str]:
             if m:
                 other_years.add(m.group(2))
     if other_years:
-        raise FichierInvalide(path.name, [Anomalie(
+        raise InvalidFile(path.name, [Issue(
             regle=(f"millésime incohérent : le nom du fichier indique 20{yy} mais les colonnes sont suffixées "
                    + ", ".join(sorted(other_years))))])
     return renamed
 
 
-def read_filosofi_wide(fichier: FichierReconnu) -> Lecture:
+def read_filosofi_wide(fichier: RecognisedFile) -> ReadResult:
     path = fichier.path
     raw = read_delimited(path)
     if "CODGEO" not in raw.columns:
-        raise FichierInvalide(path.name, [Anomalie(regle="colonne d'identifiant absente (attendue : CODGEO)",
+        raise InvalidFile(path.name, [Issue(regle="colonne d'identifiant absente (attendue : CODGEO)",
                                                    colonne="CODGEO")])
     millesime = fichier.millesime
     if millesime is None:
-        raise FichierInvalide(path.name, "millésime introuvable (ni dans le nom du fichier ni dans les colonnes)")
+        raise InvalidFile(path.name, "millésime introuvable (ni dans le nom du fichier ni dans les colonnes)")
     yy = f"{millesime % 100:02d}"
     renamed = _strip_year(list(raw.columns), yy, path)
     value_cols = list(renamed)
@@ -85,9 +85,9 @@ def read_filosofi_wide(fichier: FichierReconnu) -> Lecture:
         "statut": long["statut"],
         "ligne": long["ligne"].astype("int64"),
     })
-    return Lecture(controles={"cellules": tokens, "valeurs": numbers}, tables={"filosofi": landing},
+    return ReadResult(checks={"cellules": tokens, "valeurs": numbers}, tables={"filosofi": landing},
                    millesime=millesime,
-                   infos={"niveau": niveau, "variables": sorted(set(renamed.values())),
+                   info={"niveau": niveau, "variables": sorted(set(renamed.values())),
                           "obligatoires": list(fichier.format.entete.get("colonnes_millesimees", []))})
 
 
@@ -99,7 +99,7 @@ GEO_OBJECT_NIVEAU = {"COM": "commune", "ARM": "commune", "EPCI": "epci", "DEP": 
                      "FE": "france", "METRO": "france"}
 
 
-def read_filosofi_long(fichier: FichierReconnu) -> Lecture:
+def read_filosofi_long(fichier: RecognisedFile) -> ReadResult:
     """One row per GEO × measure. CONF_STATUS=C → secret; OBS_STATUS=O → non_disponible.
 
     Other zonings of the file (ARR, AAV, UU, ZE, BV, EPT, CTCD…) are not landed: the warehouse is keyed
@@ -109,7 +109,7 @@ def read_filosofi_long(fichier: FichierReconnu) -> Lecture:
     raw = read_delimited(path)
     missing = [c for c in COLONNES_LONGUES if c not in raw.columns]
     if missing:
-        raise FichierInvalide(path.name, [Anomalie(regle="colonne(s) attendue(s) absente(s) ou renommée(s)",
+        raise InvalidFile(path.name, [Issue(regle="colonne(s) attendue(s) absente(s) ou renommée(s)",
                                                    colonne=", ".join(missing), lignes=[1])])
     objet = raw["GEO_OBJECT"].str.upper()
     kept = raw[objet.isin(GEO_OBJECT_NIVEAU)].copy()
@@ -127,7 +127,7 @@ def read_filosofi_long(fichier: FichierReconnu) -> Lecture:
         years = periodes.dropna()
         millesime = int(years.mode().iloc[0]) if len(years) else None
     if millesime is None:
-        raise FichierInvalide(path.name, "millésime introuvable (ni dans le nom du fichier ni dans TIME_PERIOD)")
+        raise InvalidFile(path.name, "millésime introuvable (ni dans le nom du fichier ni dans TIME_PERIOD)")
     landing = pd.DataFrame({
         "niveau": niveau, "code_geo": kept["GEO"], "libelle_geo": None,
         "millesime": periodes.astype("Int32"),
@@ -140,6 +140,6 @@ def read_filosofi_long(fichier: FichierReconnu) -> Lecture:
     nombres = pd.DataFrame({"OBS_VALUE": valeur}, index=kept.index)
     taux = kept["FILOSOFI_MEASURE"].str.startswith("PR_")
     parts = kept["FILOSOFI_MEASURE"].str.startswith("S_")
-    return Lecture(controles={"lignes": controle, "taux": nombres[taux], "montants": nombres[~taux & ~parts]},
+    return ReadResult(checks={"lignes": controle, "taux": nombres[taux], "montants": nombres[~taux & ~parts]},
                    tables={"filosofi": landing}, millesime=millesime,
-                   infos={"lignes_ignorees": int(len(raw) - len(kept)), "millesime": millesime})
+                   info={"lignes_ignorees": int(len(raw) - len(kept)), "millesime": millesime})

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ingestion.errors import FichierInvalide
-from ingestion.readers.common import Lecture, read_delimited
+from ingestion.errors import InvalidFile
+from ingestion.readers.common import ReadResult, read_delimited
+from ingestion.readers.long_format import melt_wide, require_columns
 from ingestion.readers.nombres import to_numeric
-from ingestion.readers.valeurs_longues import colonne_absente, melt_large_et_nombres
-from ingestion.registry import FichierReconnu
+from ingestion.registry import RecognisedFile
 
 IDENTIFIANTS = ["TYPE_ZONE", "CODE_ZONE", "LIBELLE_ZONE", "TRIMESTRE"]
 CATEGORIES = ["DEFM_A", "DEFM_B", "DEFM_C", "DEFM_ABC"]
@@ -26,20 +26,20 @@ NIVEAUX = {"COM": "commune", "EPCI": "epci", "DEP": "departement"}
 ECART_CONNUES = "DEFM_ABC − (catégories A, B, C publiées, une au moins secrète)"
 
 
-def read_defm(fichier: FichierReconnu) -> Lecture:
+def read_defm(fichier: RecognisedFile) -> ReadResult:
     path = fichier.path
     raw = read_delimited(path)
-    colonne_absente(path, list(raw.columns), IDENTIFIANTS + CATEGORIES)
+    require_columns(path, list(raw.columns), IDENTIFIANTS + CATEGORIES)
     variables = [c for c in raw.columns if c not in IDENTIFIANTS]
     periode = raw["TRIMESTRE"].str.upper().str.replace(r"^(\d{4})-?T([1-4])$", r"\1-T\2", regex=True)
     annee = to_numeric(periode.str[:4].where(periode.str.match(r"^\d{4}-T[1-4]$")))
     if annee.isna().all():
-        raise FichierInvalide(path.name, "aucun trimestre lisible dans la colonne TRIMESTRE (attendu AAAAT1 à AAAAT4)")
+        raise InvalidFile(path.name, "aucun trimestre lisible dans la colonne TRIMESTRE (attendu AAAAT1 à AAAAT4)")
     niveau = raw["TYPE_ZONE"].str.upper().map(NIVEAUX).fillna("inconnu")
     frame = raw.assign(_periode=periode, _annee=annee.astype("Int32"))
     long, nombres = [], {}
     for col in variables:
-        part, nombres[col] = melt_large_et_nombres(frame, niveau=niveau, code="CODE_ZONE", libelle="LIBELLE_ZONE",
+        part, nombres[col] = melt_wide(frame, niveau=niveau, code="CODE_ZONE", libelle="LIBELLE_ZONE",
                                                    variables={col: col}, millesime=0, periode=None,
                                                    extra=["_periode", "_annee"])
         long.append(part)
@@ -69,8 +69,8 @@ def read_defm(fichier: FichierReconnu) -> Lecture:
     cells["TRIMESTRE (normalisé)"] = periode
     cells["année"] = annee.astype("Int32").astype(str)
     years = sorted({int(a) for a in annee.dropna()})
-    return Lecture(controles={"cellules": cells, "valeurs": numbers},
+    return ReadResult(checks={"cellules": cells, "valeurs": numbers},
                    tables={"france_travail_valeurs": landing}, millesime=max(years),
-                   infos={"variables": variables, "controles": controles_num, "annees": years,
+                   info={"variables": variables, "controles": controles_num, "annees": years,
                           "millesime_nom": fichier.millesime,
                           "nouvelles": [c for c in NOUVELLES if c in numbers]})

@@ -12,10 +12,11 @@ import re
 
 import pandas as pd
 
-from ingestion.errors import FichierInvalide
-from ingestion.readers.common import Lecture
-from ingestion.readers.valeurs_longues import lire_classeur, melt_large_et_nombres, table_sous_titres
-from ingestion.registry import FichierReconnu
+from ingestion.errors import InvalidFile
+from ingestion.readers.common import ReadResult
+from ingestion.readers.long_format import melt_wide
+from ingestion.readers.workbook import read_workbook, table_below_titles
+from ingestion.registry import RecognisedFile
 
 POPULATIONS = {"Population municipale": "PMUN", "Population comptée à part": "PCAP", "Population totale": "PTOT"}
 FEUILLES = {
@@ -31,23 +32,23 @@ def _annee(path, grid: pd.DataFrame, pattern: str, quoi: str) -> int:
         m = re.search(pattern, cell, flags=re.IGNORECASE)
         if m:
             return int(m.group(1))
-    raise FichierInvalide(path.name, f"{quoi} introuvable dans les lignes de titre de la feuille « Communes »")
+    raise InvalidFile(path.name, f"{quoi} introuvable dans les lignes de titre de la feuille « Communes »")
 
 
-def read_populations_legales(fichier: FichierReconnu) -> Lecture:
+def read_populations_legales(fichier: RecognisedFile) -> ReadResult:
     path = fichier.path
-    sheets = lire_classeur(path, list(FEUILLES))
+    sheets = read_workbook(path, list(FEUILLES))
     communes_grid = sheets["Communes"]
     millesime = _annee(path, communes_grid, r"date de r[ée]f[ée]rence statistique\s*:\s*1er janvier (\d{4})",
                        "date de référence statistique (millésime du recensement)")
     geo = _annee(path, communes_grid, r"limites territoriales en vigueur au 1er janvier (\d{4})",
                  "année de la géographie (« limites territoriales en vigueur au … »)")
     if fichier.millesime and fichier.millesime != millesime:
-        raise FichierInvalide(path.name, f"millésime incohérent : le nom indique {fichier.millesime}, "
+        raise InvalidFile(path.name, f"millésime incohérent : le nom indique {fichier.millesime}, "
                                          f"les titres « date de référence statistique : 1er janvier {millesime} »")
     tables, controles = [], {}
     for feuille, (niveau, needed) in FEUILLES.items():
-        body, _ = table_sous_titres(path, sheets[feuille], feuille, needed)
+        body, _ = table_below_titles(path, sheets[feuille], feuille, needed)
         if niveau == "commune":
             # DOM: département 971 + commune 101 → 97101 (the 3rd digit of the département opens the commune code)
             dep = body["Code département"].fillna("")
@@ -59,7 +60,7 @@ def read_populations_legales(fichier: FichierReconnu) -> Lecture:
             code, libelle = body["Code région"], "Nom de la région"
         body = body.assign(code_geo=code)
         pops = [c for c in POPULATIONS if c in body.columns]
-        frame, controle = melt_large_et_nombres(body, niveau=niveau, code="code_geo", libelle=libelle,
+        frame, controle = melt_wide(body, niveau=niveau, code="code_geo", libelle=libelle,
                                                 variables={c: POPULATIONS[c] for c in pops}, millesime=millesime,
                                                 periode=str(millesime))
         tables.append(frame)
@@ -70,6 +71,6 @@ def read_populations_legales(fichier: FichierReconnu) -> Lecture:
             controle["Population totale − municipale − comptée à part"] = (
                 controle["Population totale"] - controle["Population municipale"] - controle["Population comptée à part"])
         controles[niveau] = controle
-    return Lecture(controles=controles, tables={"insee_populations_legales_valeurs": pd.concat(tables)},
+    return ReadResult(checks=controles, tables={"insee_populations_legales_valeurs": pd.concat(tables)},
                    millesime=millesime, geo_millesime=geo,
-                   infos={"populations": POPULATIONS, "geo_millesime": geo})
+                   info={"populations": POPULATIONS, "geo_millesime": geo})

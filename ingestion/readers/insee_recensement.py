@@ -12,10 +12,11 @@ import re
 
 import pandas as pd
 
-from ingestion.errors import Anomalie, FichierInvalide
-from ingestion.readers.common import Lecture, read_delimited
-from ingestion.readers.valeurs_longues import lire_classeur, melt_large_et_nombres, table_sous_titres
-from ingestion.registry import FichierReconnu
+from ingestion.errors import InvalidFile, Issue
+from ingestion.readers.common import ReadResult, read_delimited
+from ingestion.readers.long_format import melt_wide
+from ingestion.readers.workbook import read_workbook, table_below_titles
+from ingestion.registry import RecognisedFile
 
 VARIABLE_RP = re.compile(r"^([PC])(\d{2})_(\w+)$")
 IDENTIFIANTS = ("CODGEO", "REG", "DEP", "LIBGEO")
@@ -27,45 +28,45 @@ EMBOITEMENTS = [("P_POP1564", "P_POP"), ("P_POP2064", "P_POP"), ("P_POP75P", "P_
                 ("P_POP80P_PSEUL", "P_POP80P")]
 
 
-def _table(fichier: FichierReconnu) -> pd.DataFrame:
+def _table(fichier: RecognisedFile) -> pd.DataFrame:
     path = fichier.path
     if path.suffix.lower() == ".xlsx":
-        sheets = lire_classeur(path)
+        sheets = read_workbook(path)
         parts = []
         for name in ("COM", "ARM"):
             if name in sheets:
-                body, _ = table_sous_titres(path, sheets[name], name, ["CODGEO"])
+                body, _ = table_below_titles(path, sheets[name], name, ["CODGEO"])
                 parts.append(body)
         if not parts:
-            raise FichierInvalide(path.name, [Anomalie(regle="feuille « COM » absente du classeur")])
+            raise InvalidFile(path.name, [Issue(regle="feuille « COM » absente du classeur")])
         return pd.concat(parts)
     return read_delimited(path)
 
 
-def read_recensement(fichier: FichierReconnu) -> Lecture:
+def read_recensement(fichier: RecognisedFile) -> ReadResult:
     path = fichier.path
     raw = _table(fichier)
     if "CODGEO" not in raw.columns:
-        raise FichierInvalide(path.name, [Anomalie(regle="colonne d'identifiant absente ou renommée (attendue : CODGEO)",
+        raise InvalidFile(path.name, [Issue(regle="colonne d'identifiant absente ou renommée (attendue : CODGEO)",
                                                    colonne="CODGEO", lignes=[1])])
     variables = {c: VARIABLE_RP.match(c) for c in raw.columns if c not in IDENTIFIANTS}
     bad = [c for c, m in variables.items() if m is None]
     if bad:
-        raise FichierInvalide(path.name, [Anomalie(
+        raise InvalidFile(path.name, [Issue(
             regle="nom de colonne non conforme au recensement (attendu Pyy_… ou Cyy_…)", colonne=", ".join(bad[:5]),
             lignes=[1])])
     if not variables:
-        raise FichierInvalide(path.name, "aucune variable Pyy_… ou Cyy_… dans le fichier")
+        raise InvalidFile(path.name, "aucune variable Pyy_… ou Cyy_… dans le fichier")
     years = {c: 2000 + int(m.group(2)) for c, m in variables.items()}
     renamed = {c: f"{m.group(1)}_{m.group(3)}" for c, m in variables.items()}
     millesime = fichier.millesime or max(years.values())
     if fichier.millesime and fichier.millesime not in set(years.values()):
         found = ", ".join(sorted({str(y) for y in years.values()}))
-        raise FichierInvalide(path.name, [Anomalie(
+        raise InvalidFile(path.name, [Issue(
             regle=f"millésime incohérent : le nom du fichier indique {fichier.millesime}, les colonnes portent {found}",
             lignes=[1])])
     libelle = "LIBGEO" if "LIBGEO" in raw.columns else None
-    landing, numbers = melt_large_et_nombres(raw, niveau="commune", code="CODGEO", libelle=libelle,
+    landing, numbers = melt_wide(raw, niveau="commune", code="CODGEO", libelle=libelle,
                                              variables=renamed, millesime=years,
                                              periode={c: str(y) for c, y in years.items()})
     cells = raw[["CODGEO", *variables]].fillna("")
@@ -81,6 +82,6 @@ def read_recensement(fichier: FichierReconnu) -> Lecture:
                     name = f"{total_col} − {col}"
                     numbers[name] = numbers[total_col] - numbers[col]
                     emboitees.append(name)
-    return Lecture(controles={"cellules": cells, "valeurs": numbers},
+    return ReadResult(checks={"cellules": cells, "valeurs": numbers},
                    tables={"insee_recensement_valeurs": landing}, millesime=millesime,
-                   infos={"variables": list(variables), "colonnes_landees": renamed, "emboitees": emboitees})
+                   info={"variables": list(variables), "colonnes_landees": renamed, "emboitees": emboitees})

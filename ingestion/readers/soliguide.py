@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from ingestion.errors import Anomalie, FichierInvalide
-from ingestion.readers.common import Lecture
-from ingestion.readers.offre_common import read_json_records, text_or_none
-from ingestion.registry import FichierReconnu
+from ingestion.errors import InvalidFile, Issue
+from ingestion.readers.common import ReadResult
+from ingestion.readers.records import read_json_records, text_or_none
+from ingestion.registry import RecognisedFile
 
 REQUIS = ["lieu_id", "name", "position", "services_all"]
 
@@ -25,12 +25,12 @@ def _coords(position: Any) -> tuple[float | None, float | None]:
         return None, None
 
 
-def read_lieux(fichier: FichierReconnu) -> Lecture:
+def read_lieux(fichier: RecognisedFile) -> ReadResult:
     path = fichier.path
     raw = read_json_records(path)
     manquantes = [c for c in REQUIS if c not in raw.columns]
     if manquantes:
-        raise FichierInvalide(path.name, [Anomalie(regle="clé(s) obligatoire(s) de l'export Soliguide absente(s)",
+        raise InvalidFile(path.name, [Issue(regle="clé(s) obligatoire(s) de l'export Soliguide absente(s)",
                                                    colonne=", ".join(manquantes))])
     pos = raw["position"].map(lambda p: p if isinstance(p, dict) else {})
     coords = pos.map(_coords)
@@ -55,6 +55,6 @@ def read_lieux(fichier: FichierReconnu) -> Lecture:
     controle_services = services[["service_id", "categorie"]].copy()
     controle_services.index.name = "ligne"
     dates = pd.to_datetime(lieux["date_maj"], errors="coerce", format="%Y-%m-%d")
-    return Lecture(controles={"lieux": lieux, "services": controle_services},
+    return ReadResult(checks={"lieux": lieux, "services": controle_services},
                    tables={"soliguide_lieux": lieux, "soliguide_services": services},
                    millesime=int(dates.max().year) if dates.notna().any() else None)

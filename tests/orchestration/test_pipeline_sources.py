@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.errors import ErreurPacte
+from ingestion.errors import PacteError
 from tests.conftest import EPCI_2024, REAL, need_real
 from warehouse import pipeline
 from warehouse.workspace import Workspace
@@ -39,9 +39,9 @@ def test_recognise_filters_by_source_without_changing_the_default(inbox: Path, t
 
 def test_plan_rebuild_needs_a_departement(tmp_path: Path) -> None:
     ws = Workspace.at(tmp_path / "ws")
-    with pytest.raises(ErreurPacte, match="Aucun département publié"):
+    with pytest.raises(PacteError, match="Aucun département publié"):
         pipeline.plan_rebuild(ws)
-    with pytest.raises(ErreurPacte, match="Code département invalide : « 1X »"):
+    with pytest.raises(PacteError, match="Code département invalide : « 1X »"):
         pipeline.plan_rebuild(ws, "1X")
     assert pipeline.plan_rebuild(ws, "2A").departement == "2A"
     ws.add_departement("40")

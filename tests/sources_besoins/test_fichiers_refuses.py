@@ -208,7 +208,7 @@ def test_extra_title_rows_are_tolerated(fmt: str, tmp_path: Path) -> None:
         ws.cell(1, 1).value = "Note ajoutée par le service : titre supplémentaire"
     wb.save(path)
     lecture = fichier.format.load_reader()(fichier)
-    assert validate(fichier.format.suite, lecture).succes
+    assert validate(fichier.format.suite, lecture).ok
     for name, frame in lecture.tables.items():
         old = before[name]
         assert frame["valeur"].tolist() == old["valeur"].tolist()

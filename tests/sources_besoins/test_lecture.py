@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from expectations.runner import validate
-from ingestion.errors import FichierInvalide
+from ingestion.errors import InvalidFile
 from ingestion.registry import recognise
 from tests.conftest import need_real
 from tests.sources_besoins.conftest import CAF_2020, ENSEMBLE, FILO_EPCI_2019, write_good
@@ -26,7 +26,7 @@ def _read(path: Path):
 def _valid(path: Path):
     fichier, lecture = _read(path)
     resultat = validate(fichier.format.suite, lecture)
-    assert resultat.succes, [a.decrire() for a in resultat.anomalies]
+    assert resultat.ok, [a.decrire() for a in resultat.issues]
     return fichier, lecture
 
 
@@ -75,7 +75,7 @@ def test_pauvres_breakdowns_are_landed(tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8-sig").replace("15,2;", "140,0;"), encoding="utf-8")
     fichier, lecture = _read(path)
     resultat = validate(fichier.format.suite, lecture)
-    assert not resultat.succes and any(a.colonne == "TP60" and 2 in a.lignes for a in resultat.anomalies)
+    assert not resultat.ok and any(a.colonne == "TP60" and 2 in a.lignes for a in resultat.issues)
 
 
 @pytest.mark.parametrize("variant", ["dot_lf", "comma_bom_crlf"])
@@ -93,7 +93,7 @@ def test_filosofi_2023_long_format(tmp_path: Path, variant: str) -> None:
     assert fichier.format.id == "filosofi_long" and lecture.millesime == 2023
     land = lecture.tables["filosofi"]
     assert set(land.niveau) == {"commune", "epci", "departement", "region", "france"}
-    assert lecture.infos["lignes_ignorees"] == 1
+    assert lecture.info["lignes_ignorees"] == 1
     epci = land[(land.code_geo == "200071827") & (land.variable == "PR_MD60")].iloc[0]
     assert epci.statut == "ok" and 3 <= epci.valeur <= 45
     small = land[(land.niveau == "commune") & (land.variable == "PR_MD60")]
@@ -254,7 +254,7 @@ def test_unreadable_xlsx_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "ensemble.xlsx"
     path.write_text("Code;Population\n16015;41423\n", encoding="utf-8")
     fichier = recognise(path)
-    with pytest.raises(FichierInvalide, match="classeur Excel"):
+    with pytest.raises(InvalidFile, match="classeur Excel"):
         fichier.format.load_reader()(fichier)
 
 
@@ -299,14 +299,14 @@ def test_defm_a_secret_category_still_bounds_abc(tmp_path: Path) -> None:
     row[col["DEFM_B"]] = "s"
     path.write_text("\n".join(";".join(r) for r in rows) + "\n", encoding="utf-8")
     _, lecture = _valid(path)  # consistent: ABC ≥ A + C
-    bound = lecture.controles["valeurs"]["DEFM_ABC − (catégories A, B, C publiées, une au moins secrète)"]
+    bound = lecture.checks["valeurs"]["DEFM_ABC − (catégories A, B, C publiées, une au moins secrète)"]
     assert bound.notna().sum() == 1 and bound.loc[4] == float(row[col["DEFM_ABC"]]) - float(
         row[col["DEFM_A"]]) - float(row[col["DEFM_C"]])
     row[col["DEFM_A"]] = str(int(row[col["DEFM_ABC"]]) + 100)  # A alone above ABC: inconsistent
     path.write_text("\n".join(";".join(r) for r in rows) + "\n", encoding="utf-8")
     fichier, lecture = _read(path)
     resultat = validate(fichier.format.suite, lecture)
-    assert not resultat.succes
-    [anomalie] = resultat.anomalies
+    assert not resultat.ok
+    [anomalie] = resultat.issues
     assert anomalie.colonne == "DEFM_ABC − (catégories A, B, C publiées, une au moins secrète)"
     assert anomalie.lignes == [4] and "[-30.0 ; ]" in anomalie.regle

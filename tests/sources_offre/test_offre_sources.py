@@ -64,9 +64,9 @@ def test_crosswalk_seeds_cover_v0_and_point_to_v1() -> None:
 
 def test_data_inclusion_v1_json_and_v0_csv(offre_files: dict[str, Path]) -> None:
     _, lec1, res1 = _lecture(offre_files["data-inclusion_services_v1.json"])
-    assert res1.succes, res1.anomalies
+    assert res1.ok, res1.issues
     svc = lec1.tables["di_services"]
-    assert lec1.infos["version"] == "v1" and len(svc) == 36
+    assert lec1.info["version"] == "v1" and len(svc) == 36
     first = svc.iloc[0]
     assert first["service_id"] == "data-inclusion--s001-1" and first["ligne"] == 2  # line of the object
     assert first["code_insee"] == "16015"  # Angoulême, largest commune of the département
@@ -74,17 +74,17 @@ def test_data_inclusion_v1_json_and_v0_csv(offre_files: dict[str, Path]) -> None
     assert len(by_point) == 12 and by_point["latitude"].between(44.5, 46.5).all()
     assert (svc["modes_accueil"] == "a-distance").sum() == 5
     _, lec0, res0 = _lecture(offre_files["dora_services_v0.csv"])
-    assert res0.succes, res0.anomalies
+    assert res0.ok, res0.issues
     svc0 = lec0.tables["di_services"]
-    assert lec0.infos["version"] == "v0" and len(svc0) == 24
+    assert lec0.info["version"] == "v0" and len(svc0) == 24
     assert set(svc0["zone_diffusion_type"]) == {"commune", "departement"}
     _, lecs, ress = _lecture(offre_files["dora_structures_v0.csv"])
-    assert ress.succes and set(lecs.tables["di_structures"]["typologie"]) <= valeurs("v0", "typologies_de_structures")
+    assert ress.ok and set(lecs.tables["di_structures"]["typologie"]) <= valeurs("v0", "typologies_de_structures")
 
 
 def test_soliguide_places(offre_files: dict[str, Path]) -> None:
     _, lec, res = _lecture(offre_files["soliguide_lieux_export.json"])
-    assert res.succes, res.anomalies
+    assert res.ok, res.issues
     lieux, services = lec.tables["soliguide_lieux"], lec.tables["soliguide_services"]
     assert len(lieux) == 10 and len(services) == 20
     assert lieux.iloc[0]["ville"] == "Angoulême" and lieux.iloc[0]["code_postal"] == "16000"
@@ -101,7 +101,7 @@ def test_dispositifs_template_and_round_trip(tmp_path: Path, offre_files: dict[s
     assert listes == {"B", "D", "F", "G", "H", "I"}  # porteur, financement, axe, thématique, couverture, EPCI
     assert wb["Listes"].sheet_state == "hidden"
     _, lec, res = _lecture(path)
-    assert res.succes, res.anomalies
+    assert res.ok, res.issues
     table = lec.tables["dispositifs"]
     assert list(table["axe"]) == ["1", "2", "4"]
     assert table.iloc[2]["codes_territoire"].startswith("16001,16002,")
@@ -141,7 +141,7 @@ def test_documents_three_formats(offre_files: dict[str, Path]) -> None:
                 "pdalhpd_demo.odt": ("PDALHPD", 2022, 2)}
     for name, (type_schema, debut, pages) in expected.items():
         _, lec, res = _lecture(offre_files[name])
-        assert res.succes, res.anomalies
+        assert res.ok, res.issues
         reg = lec.tables["documents"].iloc[0]
         assert (reg["type_schema"], reg["periode_debut"], reg["nb_pages"]) == (type_schema, debut, pages), name
     _, lec, _ = _lecture(offre_files["schema_enfance_famille_demo.pdf"])
@@ -156,7 +156,7 @@ def _bad_files(files: dict[str, Path], d: Path) -> dict[str, tuple[Path, str]]:
     cases: dict[str, tuple[str, bytes, str]] = {
         "latin1": ("dora_services_v0.csv", v0.replace("Angoulême", "Angoulême").encode("latin-1", "replace"),
                    "encodage non UTF-8"),
-        "colonne_absente": ("dora_services_v0.csv", v0.replace("structure_id", "id_structure", 1).encode(),
+        "require_columns": ("dora_services_v0.csv", v0.replace("structure_id", "id_structure", 1).encode(),
                             "colonne(s) obligatoire(s)"),
         "doublon": ("data-inclusion_services_v1.json",
                     json.dumps(records + [records[0]], ensure_ascii=False, indent=2).encode(), "code en double"),

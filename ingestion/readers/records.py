@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from ingestion.errors import Anomalie, FichierInvalide
+from ingestion.errors import InvalidFile, Issue
 from ingestion.readers.common import decode_utf8, read_delimited
 
 
@@ -45,12 +45,12 @@ def read_json_records(path: Path) -> pd.DataFrame:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FichierInvalide(path.name, [Anomalie(
+        raise InvalidFile(path.name, [Issue(
             regle=f"JSON invalide ({exc.msg}) : fichier tronqué ou mal formé", lignes=[exc.lineno])]) from None
     if not isinstance(data, list) or not all(isinstance(o, dict) for o in data):
-        raise FichierInvalide(path.name, "le fichier JSON doit contenir un tableau d'objets ([{…}, {…}])")
+        raise InvalidFile(path.name, "le fichier JSON doit contenir un tableau d'objets ([{…}, {…}])")
     if not data:
-        raise FichierInvalide(path.name, "le fichier ne contient aucun enregistrement (tableau vide)")
+        raise InvalidFile(path.name, "le fichier ne contient aucun enregistrement (tableau vide)")
     lines = _record_lines(text)
     if len(lines) != len(data):  # one-line arrays or unusual layouts: fall back to record numbers
         lines = list(range(1, len(data) + 1))
