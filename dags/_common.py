@@ -11,11 +11,11 @@ from typing import Any
 
 import pendulum
 
-TZ = "Europe/Paris"
-START_DATE = pendulum.datetime(2024, 1, 1, tz=TZ)
-POOL = "entrepot_duckdb"  # every warehouse writer (land, build, publish): one at a time, size 1
+from warehouse.settings import POOL, TZ  # noqa: F401 — POOL re-exported to the DAG files
+from warehouse.settings import START_DATE as _START
+
+START_DATE = pendulum.datetime(*_START, tz=TZ)
 ASSET_PREFIX = "pacte://landing/"
-ERROR_FILE = "derniere_erreur.json"  # in <workspace>/state/, shown by `bin/pacte status`
 
 # Fetches talk to publishers' servers: retry with exponential back-off (5 min, 10 min, 20 min, max 1 h).
 FETCH_RETRIES = {"retries": 3, "retry_delay": timedelta(minutes=5), "retry_exponential_backoff": 2.0,
@@ -27,7 +27,7 @@ def asset_uri(source_id: str) -> str:
 
 
 def default_workspace() -> str:
-    """`PACTE_WORKSPACE` (docker-compose, team server) or the repository's `warehouse/` (empty = default)."""
+    """`PACTE_WORKSPACE` (docker-compose, team server), empty for the default workspace."""
     return os.environ.get("PACTE_WORKSPACE", "")
 
 
@@ -70,7 +70,7 @@ def write_failure(context: dict[str, Any]) -> None:
             "resume": f"Le DAG « {dag_id} » a échoué à la tâche « {task_id} » : {message[:500]}",
         }
         ws = workspace_of(context.get("params"))
-        path = ws.root / "state" / ERROR_FILE
+        path = ws.last_failure_path
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         os.replace(tmp, path)

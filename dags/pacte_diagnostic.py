@@ -6,7 +6,7 @@ Heavy imports (GX, dbt, pandas) happen inside tasks so that DAG parsing stays fa
 
 from __future__ import annotations
 
-import pendulum
+from _common import DAG_DEFAULTS, POOL
 from airflow.sdk import DAG, Param, task
 
 DOC_MD = """
@@ -37,9 +37,6 @@ with DAG(
     dag_id="pacte_diagnostic",
     description="Chaîne complète du diagnostic territorial (dépôt → entrepôt publié)",
     schedule=None,
-    start_date=pendulum.datetime(2024, 1, 1, tz="Europe/Paris"),
-    catchup=False,
-    max_active_runs=1,
     tags=["pacte", "publication"],
     doc_md=DOC_MD,
     params={
@@ -48,6 +45,7 @@ with DAG(
         "workspace": Param("", type="string", description="Espace de travail (vide = warehouse/)"),
         "geo_millesime": Param(None, type=["null", "integer"], description="Millésime du COG"),
     },
+    **DAG_DEFAULTS,
 ) as dag:
 
     @task(retries=0)
@@ -64,7 +62,7 @@ with DAG(
             plan = pipeline.recognise(ws, params["departement"], inbox, run_id=plan_info["run_id"])
             return pipeline.validate_and_stage(ws, plan)
 
-    @task(retries=0, pool="entrepot_duckdb")  # warehouse writers: one at a time
+    @task(retries=0, pool=POOL)  # warehouse writers: one at a time
     def charger(plan_info: dict, entries: dict, params: dict | None = None) -> int:
         pipeline, ws, inbox = _context(params)
         with ws.writer_lock():
@@ -72,14 +70,14 @@ with DAG(
             pipeline.land(ws, plan, entries)
         return len(entries)
 
-    @task(retries=0, pool="entrepot_duckdb")
+    @task(retries=0, pool=POOL)
     def construire(plan_info: dict, _nb_charges: int, params: dict | None = None) -> dict:
         pipeline, ws, inbox = _context(params)
         with ws.writer_lock():
             plan = pipeline.recognise(ws, params["departement"], inbox, run_id=plan_info["run_id"])
             return pipeline.build_step(ws, plan, params.get("geo_millesime"))
 
-    @task(retries=0, pool="entrepot_duckdb")
+    @task(retries=0, pool=POOL)
     def publier(plan_info: dict, built: dict, params: dict | None = None) -> dict:
         pipeline, ws, inbox = _context(params)
         with ws.writer_lock():

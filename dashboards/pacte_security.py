@@ -34,7 +34,15 @@ from __future__ import annotations
 import copy
 import json
 import re
+import sys
+from pathlib import Path
 from typing import Any
+
+# The domain's reference facts (ingestion/reference.py, standard library only): Superset runs this file with
+# dashboards/ on its path, not the repository root, which is appended (installed packages keep precedence).
+if str(Path(__file__).resolve().parents[1]) not in sys.path:
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
+from ingestion.reference import DEPARTEMENT_CODE  # noqa: E402
 
 COMITE_ROLE = "comite"
 ANALYSTE_ROLE = "analyste"
@@ -43,7 +51,6 @@ DEPARTEMENT_ROLE_PREFIX = "departement_"
 RLS_GROUP_KEY = "code_departement"
 RLS_COLUMN = "code_departement"
 BASE_FILTER_NAME = "pacte — aucun département : aucune ligne"
-DEPARTEMENT_CODE = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
 
 # Read the dashboards and their charts; change one's own password. Nothing else.
 COMITE_PERMISSIONS: list[tuple[str, str]] = [
@@ -157,7 +164,8 @@ def departement_role_name(code: str) -> str:
 def check_departement(code: str) -> str:
     code = code.strip().upper()
     if not DEPARTEMENT_CODE.match(code):
-        raise SecurityError(f"Code département invalide : « {code} » (attendu : 01 à 95, 2A, 2B, 971 à 976).")
+        raise SecurityError(f"Code département invalide : « {code} » (attendu : 01 à 95, 2A, 2B, 971 à 978, "
+                            "984 à 989).")
     return code
 
 

@@ -15,6 +15,8 @@ RUN uv pip install --system --no-cache -r /tmp/lock/superset.lock.txt \
 RUN useradd --uid 50001 --home-dir /var/lib/superset --create-home superset
 WORKDIR /opt/pacte
 COPY --chown=superset:superset dashboards ./dashboards
+# Standard-library modules of the pipeline that the dashboards load (reference facts, process supervisor).
+COPY --chown=superset:superset ingestion/__init__.py ingestion/reference.py ./ingestion/
 USER superset
 EXPOSE 8088
 CMD ["gunicorn", "--bind", "0.0.0.0:8088", "--workers", "2", "--worker-class", "gthread", "--threads", "4", \

@@ -1,13 +1,14 @@
 """`bin/pacte template dispositifs`: the Excel template of the « tableau synthétique des dispositifs ».
 
 French headers, drop-down lists (hidden sheet `Listes`) for porteur, mode de financement, axe, thématique
-(data·inclusion v1), couverture territoriale and EPCI. The EPCI list comes from the published warehouse of the
-workspace, else from the geography landed in it. Filled workbooks are read back by
+(data·inclusion v1), couverture territoriale and EPCI. The EPCI list comes from the published marts of the
+workspace. Filled workbooks are read back by
 `ingestion.readers.dispositifs`.
 """
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import duckdb
@@ -32,8 +33,18 @@ COLONNES = [
     ("Pistes de développement ou d'articulation", "pistes", 45),
     ("Source", "source_info", 30),
 ]
-AXES = ["1 — Prévention de la pauvreté dès l'enfance", "2 — Sortie de la pauvreté par l'emploi",
-        "3 — Accès aux droits et lutte contre la grande exclusion", "4 — Transition écologique solidaire"]
+# The axes of the Pacte: dbt's seed is the one list (axe, libelle_axe « Axe N — … », ordre); the template offers
+# the four numbered axes as « N — … » (the reader keeps N).
+AXES_SEED = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "ref_axes.csv"
+
+
+def _axes() -> list[str]:
+    with AXES_SEED.open(encoding="utf-8", newline="") as fh:
+        rows = sorted((r for r in csv.DictReader(fh) if r["axe"].isdigit()), key=lambda r: int(r["ordre"]))
+    return [f"{r['axe']} — {r['libelle_axe'].split(' — ', 1)[1]}" for r in rows]
+
+
+AXES = _axes()
 PORTEURS = ["Conseil départemental", "État (DDETS)", "CAF", "France Travail", "ARS", "MSA", "CPAM",
             "Commune / CCAS", "EPCI / CIAS", "Mission locale", "Association", "Autre"]
 FINANCEMENTS = ["Pacte des solidarités (État 50 %, département 50 %)", "État", "Conseil départemental", "CAF",
@@ -49,32 +60,22 @@ def thematiques() -> list[str]:
 
 
 def epci_du_departement(workspace: Path | None, departement: str | None) -> list[str]:
-    """« SIREN — nom » of the EPCI of the département (all EPCI when no département is given)."""
+    """« SIREN — nom » of the EPCI of the département (every EPCI of the diagnostic when none is given), read
+    from the workspace's published marts: `geo_epci` (with contours) and `besoins_epci` (every EPCI of the
+    diagnostic, contours or not)."""
     if workspace is None:
         return []
     served = workspace / "serving" / "pacte.duckdb"
+    if not served.exists():
+        return []
     where = "where code_departement = $dep" if departement else ""
     params = {"dep": departement} if departement else {}
-    if served.exists():
-        with duckdb.connect(str(served), read_only=True) as con:
-            rows = con.execute("select distinct code_epci, libelle_epci from intermediate.int_geo__communes_epci "
-                               "where code_epci is not null " + where.replace("where", "and") + " order by 1",
-                               params).fetchall()
-        return [f"{c} — {n}" for c, n in rows]
-    from ingestion.landing import Landing
-
-    landing = Landing(workspace / "landing")  # manifest-listed files only, as a build reads them
-    files = {e: ", ".join(f"'{f}'" for f in landing.files_for(e)) for e in ("geo_epci", "geo_appartenance",
-                                                                           "geo_communes")}
-    if not all(files.values()):
-        return []
-    with duckdb.connect() as con:
-        query = (f"select distinct e.code_epci, e.libelle from read_parquet([{files['geo_epci']}]) e "
-                 f"join read_parquet([{files['geo_appartenance']}]) a using (geo_millesime, code_epci) "
-                 f"join read_parquet([{files['geo_communes']}]) c using (geo_millesime, code_commune) "
-                 f"where e.geo_millesime = (select max(geo_millesime) from read_parquet([{files['geo_epci']}]))"
-                 + (" and c.code_departement = $dep" if departement else "") + " order by 1")
-        rows = con.execute(query, params).fetchall()
+    with duckdb.connect(str(served), read_only=True) as con:
+        rows = con.execute(f"""
+            select code_epci, min(libelle) from (
+                select code_epci, libelle from marts.geo_epci {where}
+                union all select code_epci, libelle from marts.besoins_epci {where})
+            group by code_epci order by code_epci""", params).fetchall()
     return [f"{c} — {n}" for c, n in rows]
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ingestion.readers.common import ReadResult
 from ingestion.registry import RecognisedFile, landing_schemas
@@ -22,6 +24,23 @@ LINEAGE_SCHEMA = {"_source_id": "VARCHAR", "_format_id": "VARCHAR", "_fichier": 
                   "_charge_le": "TIMESTAMP", "_synthetique": "BOOLEAN",
                   # Set for files downloaded by ingestion.fetch; NULL for files dropped in the inbox.
                   "_url": "VARCHAR", "_recupere_le": "TIMESTAMP"}
+
+
+# The registry's landing types (DuckDB names) as Arrow types: every landed column is cast to its declared type.
+ARROW_TYPES = {"VARCHAR": pa.string(), "DOUBLE": pa.float64(), "INTEGER": pa.int32(), "BIGINT": pa.int64(),
+               "BOOLEAN": pa.bool_()}
+
+
+def arrow_schema(columns: dict[str, str]) -> pa.Schema:
+    return pa.schema([(name, ARROW_TYPES[kind]) for name, kind in columns.items()])
+
+
+def typed(frame: pd.DataFrame, columns: dict[str, str]) -> pa.Table:
+    """The reader's frame as the registry declares it: declared columns, in order, cast to their types
+    (a column the reader did not produce is all null). A value the type cannot hold (1.5 in an INTEGER
+    column) raises: a reader bug, never silently truncated."""
+    table = pa.Table.from_pandas(frame.reindex(columns=list(columns)), preserve_index=False)
+    return table.cast(arrow_schema(columns), safe=True)
 
 
 def sha256_of(path: Path) -> str:
@@ -116,25 +135,25 @@ class Landing:
             orphan.unlink(missing_ok=True)
         return withdrawn
 
-    def stage(self, staging: Path, fichier: RecognisedFile, lecture: ReadResult, sha256: str, run_id: str,
+    def stage(self, staging: Path, fichier: RecognisedFile, result: ReadResult, sha256: str, run_id: str,
               synthetique: bool, origine: dict[str, str] | None = None) -> dict[str, Any]:
-        """Write the lecture's tables with lineage into a staging folder (not yet visible to builds)."""
+        """Write the read tables with lineage into a staging folder (not yet visible to builds)."""
         entry = {
             "fichier": fichier.path.name, "source_id": fichier.source_id, "format_id": fichier.format.id,
-            "millesime": lecture.millesime or fichier.millesime, "geo_millesime": lecture.geo_millesime,
+            "millesime": result.millesime or fichier.millesime, "geo_millesime": result.geo_millesime,
             "run_id": run_id, "charge_le": datetime.now(UTC).isoformat(timespec="seconds"),
             "synthetique": synthetique, "tables": {},
             "url": (origine or {}).get("url"), "recupere_le": (origine or {}).get("recupere_le"),
         }
-        for entity, frame in lecture.tables.items():
-            expected = landing_schemas()[entity]
-            # No .copy(): reindex returns a new frame (copy-on-write), the reader's frame is never modified.
-            out = frame.reindex(columns=list(expected)).reset_index(drop=True)
-            out = pd.concat([out, _lineage(entry, fichier, sha256, len(out))], axis=1)
+        for entity, frame in result.tables.items():
+            table = typed(frame, landing_schemas()[entity])
+            lineage = pa.Table.from_pandas(_lineage(entry, fichier, sha256, table.num_rows), preserve_index=False)
+            for name, column in zip(lineage.column_names, lineage.columns, strict=True):
+                table = table.append_column(name, column)
             target = staging / entity / parquet_name(fichier.source_id, sha256)
             target.parent.mkdir(parents=True, exist_ok=True)
-            out.to_parquet(target, index=False)
-            entry["tables"][entity] = len(out)
+            pq.write_table(table, target)
+            entry["tables"][entity] = table.num_rows
         return entry
 
     def commit(self, staging: Path, entries: dict[str, dict[str, Any]]) -> None:

@@ -130,9 +130,9 @@ def test_offer_counts_and_gap_ranking(con) -> None:
     by_coordinates = con.execute("select count(*) from intermediate.int_offre__services_localises "
                                  "where localisation = 'coordonnees'").fetchone()[0]
     assert by_coordinates > 0 and unlocated > 0  # the demo offer has both kinds
-    # A service is "non localisé" only when neither its commune code nor its coordinates place it.
+    # A service is "non localisé" only when it falls in no commune of the diagnostic.
     assert con.execute("select count(*) from intermediate.int_offre__services_localises where localisation = "
-                       "'non_localise' and (code_commune is not null or latitude is not null)").fetchone()[0] == 0
+                       "'non_localise' and code_commune is not null").fetchone()[0] == 0
 
 
 def test_t0_carries_provenance(con, demo_ws: Path) -> None:
@@ -147,3 +147,13 @@ def test_t0_carries_provenance(con, demo_ws: Path) -> None:
     millesimes = {r[0] for r in con.execute("select distinct millesime from marts.indicateurs_t0 "
                                             "where indicateur_id = 'taux_pauvrete_60'").fetchall()}
     assert {2019, 2021} <= millesimes  # several millésimes side by side
+
+
+def test_template_lists_the_epci_of_a_departement_from_the_marts(con, demo_ws: Path) -> None:
+    from ingestion.dispositifs_template import epci_du_departement
+
+    listed = epci_du_departement(demo_ws, "16")
+    expected = con.execute("select distinct code_epci || ' — ' || libelle from marts.besoins_epci "
+                           "where code_departement = '16' order by 1").fetchall()
+    assert listed == [r[0] for r in expected] and len(listed) >= 9
+    assert epci_du_departement(demo_ws, "40") == []  # not a département of this diagnostic

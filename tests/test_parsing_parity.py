@@ -23,6 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 REAL = REPO.parent / "shared" / "data" / "real"
 DIGESTS = REPO / "tests" / "data" / "parity_digests.json"
 NUMERIC = {"DOUBLE", "INTEGER", "BIGINT"}
+# A document's identity is its file's checksum, which changes with the zip timestamps of a generated document.
+IDENTITY = {"sha256", "document_id"}
 
 
 def _canonical(value: object, declared: str) -> str:
@@ -35,6 +37,7 @@ def _canonical(value: object, declared: str) -> str:
 
 def digest_of(parquet: Path, schema: dict[str, str]) -> str:
     """The canonical digest of one landed table (declared columns only, order-insensitive)."""
+    schema = {c: t for c, t in schema.items() if c not in IDENTITY}
     table = pq.read_table(parquet, columns=list(schema))
     columns = [table.column(c).to_pylist() for c in schema]
     rows = sorted("\x1f".join(_canonical(v, t) for v, t in zip(row, schema.values(), strict=True))
@@ -47,18 +50,16 @@ def digest_of(parquet: Path, schema: dict[str, str]) -> str:
 
 def landed_digests(path: Path) -> dict[str, str] | None:
     """Read, then stage (the landing write) one file; None when no reader accepts it."""
-    from ingestion.errors import InvalidFile  # noqa: F401 — old and new names alike below
+    from ingestion.errors import InvalidFile
     from ingestion.landing import Landing, sha256_of
     from ingestion.registry import landing_schemas, recognise
 
     fichier = recognise(path)
     if fichier is None:
         return None
-    errors = tuple(getattr(sys.modules["ingestion.errors"], n) for n in ("InvalidFile", "InvalidFile")
-                   if hasattr(sys.modules["ingestion.errors"], n))
     try:
         result = fichier.format.load_reader()(fichier)
-    except errors:
+    except InvalidFile:
         return None
     sha = sha256_of(path)
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,14 +78,13 @@ def corpus(demo_inbox: Path) -> list[Path]:
 
 
 def compute(demo_inbox: Path) -> dict[str, dict[str, str]]:
-    from ingestion.landing import sha256_of
-
+    """Digests by file: `demo/<name>` (generated with fixed seeds; workbooks and documents differ in their zip
+    timestamps only, hence no checksum in the key) and `real/<folder>/<name>`."""
     out: dict[str, dict[str, str]] = {}
     for path in corpus(demo_inbox):
         digests = landed_digests(path)
         if digests is not None:
-            kind = "real" if REAL in path.parents else "demo"
-            out[f"{kind}/{path.name}@{sha256_of(path)[:16]}"] = digests
+            out[f"real/{path.parent.name}/{path.name}" if REAL in path.parents else f"demo/{path.name}"] = digests
     return out
 
 

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 from ingestion.errors import PacteError
+from warehouse.settings import POOL, POOL_DESCRIPTION, TZ
 from warehouse.workspace import REPO_ROOT
 
 AIRFLOW_HOME = REPO_ROOT / ".airflow"
-POOL = "entrepot_duckdb"  # same name as dags/_common.py
 
 
 def airflow_env(home: Path = AIRFLOW_HOME) -> dict[str, str]:
@@ -21,7 +21,7 @@ def airflow_env(home: Path = AIRFLOW_HOME) -> dict[str, str]:
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Europe/Paris",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": TZ,
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         # dags/ too: the DAG files share dags/_common.py, whatever process imports them.
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), str(REPO_ROOT / "dags"), env.get("PYTHONPATH")])),
@@ -46,12 +46,15 @@ def ensure_db(home: Path = AIRFLOW_HOME) -> None:
     ensure_pool(home)
 
 
+POOL_ARGS = ["pools", "set", POOL, "1", POOL_DESCRIPTION]
+
+
 def ensure_pool(home: Path = AIRFLOW_HOME) -> None:
     """The pool shared by every warehouse writer (land, build, publish): one slot, DuckDB has one writer."""
     marker = home / f".pool_{POOL}"
     if marker.exists():
         return
-    proc = _airflow(["pools", "set", POOL, "1", "Écrivains de l'entrepôt DuckDB (un à la fois)"], airflow_env(home))
+    proc = _airflow(POOL_ARGS, airflow_env(home))
     if proc.returncode != 0:
         raise PacteError(f"Création du pool Airflow {POOL} impossible : {proc.stderr[-800:]}")
     marker.write_text("1\n")
@@ -208,3 +211,11 @@ def stop_services(console, home: Path | None = None, grace: float = 20.0) -> lis
     path.unlink()
     console.print(f"Airflow arrêté ({', '.join(pids)}).")
     return list(pids)
+
+
+if __name__ == "__main__":  # `python -m warehouse.airflow_local pool`: the pool on a server (docker-compose)
+    if sys.argv[1:] != ["pool"]:
+        sys.exit("utilisation : python -m warehouse.airflow_local pool")
+    proc = _airflow(POOL_ARGS, dict(os.environ))
+    print(proc.stdout + proc.stderr)
+    sys.exit(proc.returncode)

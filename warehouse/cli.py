@@ -121,7 +121,7 @@ def _print_last_failure(ws: Workspace) -> None:
     """The French summary written by the Airflow DAGs' on_failure_callback (dags/_common.py)."""
     import json
 
-    path = ws.root / "state" / "derniere_erreur.json"
+    path = ws.last_failure_path
     if not path.exists():
         return
     from datetime import datetime

@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from ingestion import reference
 from ingestion.errors import InvalidFile, PacteError
 from ingestion.fetch import read_origins
 from ingestion.landing import new_run_id, sha256_of
@@ -62,18 +63,12 @@ def _synthetic_names(inbox: Path) -> set[str]:
     return set(json.loads(marker.read_text())["fichiers"]) if marker.exists() else set()
 
 
-TOUS = "tous"
-
-
 def parse_departements(text: str) -> list[str]:
     """`16`, `16,40` or `tous` (every département of the chosen COG, resolved at build time)."""
-    if text.strip().lower() == TOUS:
-        return [TOUS]
-    codes = [c.strip().upper() for c in text.split(",") if c.strip()]
-    for code in codes or [text]:
-        if not (len(code) in (2, 3) and (code.isdigit() or code in ("2A", "2B"))):
-            raise PacteError(f"Code département invalide : « {code} » (exemples : 16, 2A, 971, 16,40 ou « tous »)")
-    return codes
+    try:
+        return reference.parse_departements(text)
+    except ValueError as exc:
+        raise PacteError(str(exc)) from None
 
 
 def recognise(ws: Workspace, departement: str, inbox: Path, run_id: str | None = None,
@@ -105,8 +100,8 @@ def plan_rebuild(ws: Workspace, departement: str | None = None) -> Plan:
     if not dep:
         raise PacteError("Aucun département publié dans cet espace : indiquez le paramètre « departement » "
                           "du DAG build_warehouse (ex. 16) ou la variable PACTE_DEPARTEMENT.")
-    if not (len(dep) in (2, 3) and (dep.isdigit() or dep in ("2A", "2B"))):
-        raise PacteError(f"Code département invalide : « {dep} » (exemples : 16, 2A, 971)")
+    if (message := reference.departement_error(dep, "16, 2A, 971")) is not None:
+        raise PacteError(message)
     return Plan(run_id=new_run_id(), departement=dep, inbox=ws.root, reconnus=[], inconnus=[])
 
 
@@ -242,7 +237,7 @@ def resolve_departements(ws: Workspace, departement: str, geo_millesime: int) ->
     known = {r[0] for r in duckdb.sql(f"SELECT DISTINCT code_departement FROM read_parquet([{listing}]) "
                                       f"WHERE geo_millesime = ?", params=[geo_millesime]).fetchall()}
     codes = parse_departements(departement)
-    if codes == [TOUS]:
+    if codes == [reference.TOUS]:
         return sorted(known)
     for code in codes:
         if code not in known:

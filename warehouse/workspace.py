@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ingestion.errors import PacteError
 from ingestion.landing import Landing
+from warehouse.settings import FAILURE_FILE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WORKSPACE = REPO_ROOT / "warehouse"
@@ -40,6 +41,11 @@ class Workspace:
     @property
     def served_db(self) -> Path:
         return self.root / "serving" / "pacte.duckdb"
+
+    @property
+    def last_failure_path(self) -> Path:
+        """The French summary of the last failed Airflow task (dags/_common.py), shown by `bin/pacte status`."""
+        return self.root / "state" / FAILURE_FILE
 
     @property
     def publication_path(self) -> Path:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# A published cell: a number (comma or dot decimals, optional thin-space thousands) or a secrecy code.
-CELLULE = r"^(?:-?[\d  ]+(?:[.,]\d+)?|s|ns|n\.s\.|nd|n\.d\.|so|c|C|-|)$"
+from ingestion.reference import CELLULE_PUBLIEE as CELLULE
 
 
 def cellules(columns: list[str]) -> list[Any]:

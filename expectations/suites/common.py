@@ -1,10 +1,12 @@
-"""Code formats shared by every suite (COG conventions)."""
+"""Code formats shared by every suite (COG conventions, declared in ingestion.reference)."""
 
-CODE_COMMUNE = r"^(?:\d{5}|2[AB]\d{3})$"
-CODE_EPCI = r"^\d{9}$"
-CODE_EPCI_OU_ZZ = r"^(?:\d{9}|ZZZZZZZZZ)$"
-CODE_IRIS = r"^(?:\d{5}|2[AB]\d{3})\d{4}$"
-CODE_DEPARTEMENT = r"^(?:\d{2}|2[AB]|97\d|98\d)$"  # 98x: collectivités d'outre-mer
-CODE_REGION = r"^\d{2}$"
+from ingestion import reference
+
+CODE_COMMUNE = rf"^{reference.COMMUNE}$"
+CODE_EPCI = rf"^{reference.EPCI}$"
+CODE_EPCI_OU_ZZ = rf"^(?:{reference.EPCI}|ZZZZZZZZZ)$"
+CODE_IRIS = rf"^{reference.IRIS}$"
+CODE_DEPARTEMENT = rf"^{reference.DEPARTEMENT}$"
+CODE_REGION = rf"^{reference.REGION}$"
 CODE_PAR_NIVEAU = {"commune": CODE_COMMUNE, "epci": CODE_EPCI, "departement": CODE_DEPARTEMENT,
                    "region": CODE_REGION, "iris": CODE_IRIS, "france": r".+"}

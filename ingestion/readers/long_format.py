@@ -25,12 +25,10 @@ from ingestion.readers.nombres import (
     sans_espaces,
     to_number,
 )
+from ingestion.reference import CODES_NON_DISPONIBLE, CODES_SECRET
 
 COLONNES_VALEURS = ["niveau", "code_geo", "libelle_geo", "millesime", "periode", "variable", "valeur", "statut",
                     "ligne"]
-# Non-numeric cells seen in INSEE, CAF, DARES and DREES files.
-CODES_SECRET = {"s", "ns", "n.s.", "secret", "c", ""}
-CODES_NON_DISPONIBLE = {"nd", "n.d.", "so", "-", "///", "...", "na"}
 STATUTS = np.array(["invalide", "secret", "non_disponible", "ok"], dtype=object)
 
 

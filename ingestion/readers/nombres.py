@@ -14,8 +14,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# Cells INSEE uses instead of a number. Blank cells mean "secret" in Filosofi 2019 files.
-STATUT_DES_CODES = {"s": "secret", "ns": "secret", "": "secret", "nd": "non_disponible", "so": "non_disponible"}
+from ingestion.reference import STATUT_OF_CODE
+
+# Cells publishers use instead of a number (blank cells mean "secret" in Filosofi 2019 files).
+STATUT_DES_CODES = STATUT_OF_CODE
 NOMBRE = re.compile(r"^-?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?$")
 # pandas' default string dtype (Arrow storage, NaN for missing), that of read_delimited's columns.
 STR_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)

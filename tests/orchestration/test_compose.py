@@ -42,7 +42,7 @@ def test_services_and_profiles(compose: dict) -> None:
 def test_init_jobs_migrate_create_pool_admin_and_import_dashboards(compose: dict) -> None:
     services = compose["services"]
     airflow_init = " ".join(services["airflow-init"]["command"])
-    for step in ("airflow db migrate", "airflow pools set entrepot_duckdb 1", "AIRFLOW_ADMIN_PASSWORD"):
+    for step in ("airflow db migrate", "warehouse.airflow_local pool", "AIRFLOW_ADMIN_PASSWORD"):
         assert step in airflow_init
     superset_init = " ".join(services["superset-init"]["command"])
     assert "dashboards/manage.py init" in superset_init and "dashboards/manage.py import --served" in superset_init

@@ -125,7 +125,7 @@ def test_pacte_diagnostic_is_one_chain_in_order(bag: dict) -> None:
     tasks = bag["dags"]["pacte_diagnostic"]["tasks"]
     chain = ["reconnaitre", "valider", "charger", "construire", "publier"]
     assert list(tasks) == chain
-    assert all(after in tasks[before]["downstream"] for before, after in zip(chain, chain[1:]))
+    assert all(after in tasks[before]["downstream"] for before, after in zip(chain[:-1], chain[1:], strict=True))
     assert tasks["publier"]["downstream"] == []
 
 
