@@ -46,15 +46,11 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import unicodedata
-import urllib.error
-import urllib.request
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -62,6 +58,12 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+# The process supervisor shared with `bin/pacte airflow` (warehouse/supervisor.py, standard library only):
+# this script runs with dashboards/ on its path, so the repository root is appended (installed packages first).
+if str(REPO) not in sys.path:
+    sys.path.append(str(REPO))
+from warehouse import supervisor  # noqa: E402
+
 DASHBOARDS_DIR = REPO / "dashboards"
 BUNDLE_DIR = DASHBOARDS_DIR / "bundle"
 CONFIG_PATH = DASHBOARDS_DIR / "superset_config.py"
@@ -610,51 +612,26 @@ def read_state() -> dict[str, int] | None:
 
 def is_our_server(pid: int) -> bool:
     """True if `pid` is alive and is the gunicorn master of this Superset."""
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, PermissionError):
+    args = supervisor.command_line(pid)
+    if args is None:
         return False
-    proc_dir = Path(f"/proc/{pid}")
-    if not Path("/proc/self").exists():
-        return True  # no procfs: trust the pid file
-    try:
-        state = (proc_dir / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        raw = (proc_dir / "cmdline").read_bytes()
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-    if state == "Z":
-        return False
-    if not raw:
-        return True  # just forked, exec not visible yet
-    args = raw.split(b"\0")
+    if not args:
+        return True  # just forked (exec not visible yet), or no procfs: trust the pid file
     gunicorn = any(a.endswith(b"gunicorn") for a in args) and APP_FACTORY.encode() in args
     legacy = any(a.endswith(b"superset") for a in args) and b"run" in args  # `superset run`, before gunicorn
     return gunicorn or legacy
 
 
 def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=3) as resp:
-            return resp.status == 200 and resp.read().strip() == b"OK"
-    except (urllib.error.URLError, OSError, TimeoutError):
-        return False
+    return (supervisor.http_get(f"http://127.0.0.1:{port}/health") or b"").strip() == b"OK"
 
 
 def port_in_use(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(1)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+    return supervisor.port_in_use(port)
 
 
 def wait_healthy(port: int, pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if healthy(port):
-            return True
-        if not is_our_server(pid):
-            return False
-        time.sleep(1)
-    return False
+    return supervisor.wait_until(lambda: healthy(port), lambda: is_our_server(pid), timeout)
 
 
 APP_FACTORY = "superset.app:create_app()"
@@ -726,16 +703,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 def stop_pid(pid: int) -> None:
     """SIGTERM the process group started by `start`, then SIGKILL if needed."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, sig)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            if not is_our_server(pid):
-                return
-            time.sleep(0.3)
+    supervisor.stop_groups([pid], STOP_TIMEOUT_S, STOP_TIMEOUT_S, running=is_our_server)
 
 
 def cmd_stop(_: argparse.Namespace) -> int:

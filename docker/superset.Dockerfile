@@ -17,6 +17,7 @@ WORKDIR /opt/pacte
 COPY --chown=superset:superset dashboards ./dashboards
 # Standard-library modules of the pipeline that the dashboards load (reference facts, process supervisor).
 COPY --chown=superset:superset ingestion/__init__.py ingestion/reference.py ./ingestion/
+COPY --chown=superset:superset warehouse/__init__.py warehouse/supervisor.py ./warehouse/
 USER superset
 EXPOSE 8088
 CMD ["gunicorn", "--bind", "0.0.0.0:8088", "--workers", "2", "--worker-class", "gthread", "--threads", "4", \

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ingestion.errors import PacteError
+from warehouse import supervisor
 from warehouse.settings import POOL, POOL_DESCRIPTION, TZ
 from warehouse.workspace import REPO_ROOT
 
@@ -103,57 +104,22 @@ def _services_env(home: Path, port: int, workspace: Path | None, inbox: Path | N
     return env
 
 
-def _alive(pid: int) -> bool:
-    try:  # reap it if it is our own child (a zombie still answers kill 0)
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _signal_and_wait(pids: list[int], sig: int, timeout: float, poll: float) -> None:
-    """Signal the process groups still alive, then wait (at most `timeout` s) for them to be gone."""
-    import time
-
-    for pid in pids:
-        if _alive(pid):
-            try:
-                os.killpg(pid, sig)
-            except ProcessLookupError:
-                pass
-    deadline = time.monotonic() + timeout
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
-        time.sleep(poll)
-
-
 def running_services(home: Path = AIRFLOW_HOME) -> dict[str, int]:
     path = home / SERVICES_FILE
     if not path.exists():
         return {}
-    return {name: pid for name, pid in json.loads(path.read_text())["pids"].items() if _alive(pid)}
+    return {name: pid for name, pid in json.loads(path.read_text())["pids"].items() if supervisor.alive(pid)}
 
 
 def start_services(console, port: int = 8080, workspace: Path | None = None, inbox: Path | None = None,
                    home: Path | None = None, timeout: float = 120.0) -> dict[str, int]:
     """Start the Airflow services detached (own session), wait for /api/v2/monitor/health, print the URL."""
-    import socket
-    import time
-    import urllib.request
-
     home = home or Path(os.environ.get("PACTE_AIRFLOW_HOME") or AIRFLOW_HOME)
     if running := running_services(home):
         raise PacteError(f"Airflow tourne déjà (processus {', '.join(map(str, running.values()))}) : "
                           f"« bin/pacte airflow --arreter » pour l'arrêter.")
-    with socket.socket() as sock:
-        if sock.connect_ex(("127.0.0.1", port)) == 0:
-            raise PacteError(f"Le port {port} est déjà utilisé sur 127.0.0.1 : choisissez-en un autre (--port).")
+    if supervisor.port_in_use(port):
+        raise PacteError(f"Le port {port} est déjà utilisé sur 127.0.0.1 : choisissez-en un autre (--port).")
     ensure_db(home)
     env = _services_env(home, port, workspace, inbox)
     logs = home / "logs" / "services"
@@ -171,22 +137,19 @@ def start_services(console, port: int = 8080, workspace: Path | None = None, inb
         pids[name] = proc.pid
     (home / SERVICES_FILE).write_text(json.dumps({"port": port, "pids": pids}))
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=2) as resp:
-                health = json.loads(resp.read())
-            # Ready when the scheduler has sent a heartbeat too, not just when the API answers.
-            if all(health.get(k, {}).get("status") == "healthy" for k in ("metadatabase", "scheduler")):
-                break
-        except (OSError, ValueError):
-            pass
-        dead = [n for n, pid in pids.items() if not _alive(pid)]
-        if dead or time.monotonic() > deadline:
-            stop_services(console, home)
-            raise PacteError(f"Airflow n'a pas démarré ({', '.join(dead) or 'délai dépassé'}) : "
-                              f"voir les journaux dans {logs}")
-        time.sleep(1)
+
+    def ready() -> bool:
+        try:  # ready when the scheduler has sent a heartbeat too, not just when the API answers
+            health = json.loads(supervisor.http_get(f"{url}/api/v2/monitor/health", timeout=2) or b"{}")
+        except ValueError:
+            return False
+        return all(health.get(k, {}).get("status") == "healthy" for k in ("metadatabase", "scheduler"))
+
+    if not supervisor.wait_until(ready, lambda: all(map(supervisor.alive, pids.values())), timeout):
+        dead = [n for n, pid in pids.items() if not supervisor.alive(pid)]
+        stop_services(console, home)
+        raise PacteError(f"Airflow n'a pas démarré ({', '.join(dead) or 'délai dépassé'}) : "
+                          f"voir les journaux dans {logs}")
     passwords = home / "simple_auth_manager_passwords.json.generated"
     console.print(f"[bold green]Airflow est prêt : {url}[/] (ordonnanceur LocalExecutor, base SQLite {home}/airflow.db)")
     if passwords.exists():
@@ -198,16 +161,13 @@ def start_services(console, port: int = 8080, workspace: Path | None = None, inb
 
 def stop_services(console, home: Path | None = None, grace: float = 20.0) -> list[str]:
     """SIGTERM each service's process group (it owns its workers), SIGKILL after `grace` seconds."""
-    import signal
-
     home = home or Path(os.environ.get("PACTE_AIRFLOW_HOME") or AIRFLOW_HOME)
     path = home / SERVICES_FILE
     if not path.exists():
         console.print("Aucun Airflow local démarré par « bin/pacte airflow ».")
         return []
     pids: dict[str, int] = json.loads(path.read_text())["pids"]
-    _signal_and_wait(list(pids.values()), signal.SIGTERM, grace, poll=0.5)
-    _signal_and_wait(list(pids.values()), signal.SIGKILL, 10, poll=0.2)  # SIGKILL is asynchronous too
+    supervisor.stop_groups(list(pids.values()), grace, 10)
     path.unlink()
     console.print(f"Airflow arrêté ({', '.join(pids)}).")
     return list(pids)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.airflow_local import SERVICES_FILE, _alive
+from warehouse.airflow_local import SERVICES_FILE
 from warehouse.cli import main
+from warehouse.supervisor import alive as _alive
 
 pytestmark = pytest.mark.airflow
 
