@@ -61,4 +61,4 @@ superset-stop:
 	-PACTE_SUPERSET_HOME=$(CURDIR)/.superset $(SUPERSET_PY) dashboards/manage.py stop
 
 clean-demo: superset-stop
-	rm -rf warehouse/demo .superset
+	rm -rf var/demo .superset

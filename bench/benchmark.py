@@ -28,7 +28,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ingestion.demo_inputs import build_demo_inbox  # noqa: E402
+from demo.inputs import build_demo_inbox  # noqa: E402
 
 
 def raw_scan(inbox: Path) -> tuple[float, int]:

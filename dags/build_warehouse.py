@@ -24,7 +24,7 @@ construction échoue, les fichiers chargés depuis la dernière publication sont
 (le message nomme les fichiers et les règles dbt en échec) : la construction suivante repart du dernier état publié.
 
 Paramètres : `workspace` (vide : celui annoncé par l'événement d'Asset, sinon `PACTE_WORKSPACE` ou
-`warehouse/`), `departement` (vide : départements déjà publiés, sinon `PACTE_DEPARTEMENT`),
+`var/workspace/`), `departement` (vide : départements déjà publiés, sinon `PACTE_DEPARTEMENT`),
 `geo_millesime` (vide : le plus récent chargé). Les deux tâches partagent le pool `entrepot_duckdb`.
 """
 
@@ -61,25 +61,23 @@ with DAG(
 
     @task(retries=0, pool=POOL)
     def construire(params: dict[str, Any] | None = None, triggering_asset_events: Any = None) -> dict:
-        from warehouse import pipeline
+        from warehouse import plan, run
 
         p = _params(params, triggering_asset_events)
         ws = workspace_of(p)
         with ws.writer_lock():
-            plan = pipeline.plan_rebuild(ws, p["departement"] or None)
-            built = pipeline.build_step(ws, plan, p.get("geo_millesime"))
-        return {"workspace": str(ws.root), "run_id": plan.run_id, "departement": plan.departement, **built}
+            ref = plan.for_rebuild(ws, p["departement"] or None).ref
+            built = run.build_step(ws, ref, p.get("geo_millesime"))
+        return {"workspace": str(ws.root), "ref": ref.to_dict(), "built": built}
 
     @task(retries=0, pool=POOL)
     def publier(built: dict) -> dict:
-        from warehouse import pipeline
+        from warehouse import run
         from warehouse.workspace import Workspace
 
         ws = Workspace.at(built["workspace"])
         with ws.writer_lock():
-            plan = pipeline.Plan(run_id=built["run_id"], departement=built["departement"], inbox=ws.root,
-                                 reconnus=[], inconnus=[])
-            publication = pipeline.publish_step(ws, plan, built)
+            publication = run.publish_step(ws, built["ref"]["run_id"], built["built"])
         print(f"Entrepôt publié : {publication['fichier']} (version {publication['version']})")
         return {"version": publication["version"], "fichier": publication["fichier"]}
 

@@ -51,7 +51,8 @@ def _make_dag(source: Source) -> DAG:
         doc_md=_doc(source),
         params={
             "inbox": Param("", type="string", description="Dossier de dépôt (vide : <espace>/inbox ou PACTE_INBOX)"),
-            "workspace": Param("", type="string", description="Espace de travail (vide : PACTE_WORKSPACE ou warehouse/)"),
+            "workspace": Param("", type="string",
+                               description="Espace de travail (vide : PACTE_WORKSPACE ou var/workspace/)"),
             "en_ligne": Param(False, type="boolean", description="Télécharger depuis les adresses du producteur"),
         },
         **DAG_DEFAULTS,
@@ -79,27 +80,25 @@ def _make_dag(source: Source) -> DAG:
 
         @task(retries=0)
         def valider(_recus: list[str], params: dict[str, Any] | None = None) -> dict:
-            from warehouse import pipeline
+            from warehouse import ingest, plan
 
             ws = workspace_of(params)
-            plan = pipeline.plan_source(ws, source.id, inbox_of(params, ws))
-            print(f"{len(plan.reconnus)} fichier(s) de la source {source.id} : "
-                  + ", ".join(f.path.name for f in plan.reconnus))
-            entries = pipeline.validate_and_stage(ws, plan)
-            return {"run_id": plan.run_id, "entries": entries, "deja_charges": plan.deja_charges}
+            run_plan = plan.for_source(source.id, inbox_of(params, ws))
+            print(f"{len(run_plan.recognised)} fichier(s) de la source {source.id} : "
+                  + ", ".join(f.path.name for f in run_plan.recognised))
+            entries = ingest.validate_and_stage(ws, run_plan)
+            return {"ref": run_plan.ref.to_dict(), "entries": entries, "deja_charges": run_plan.already_landed}
 
         @task(retries=0, pool=POOL, outlets=[asset])
         def charger(staged: dict, params: dict[str, Any] | None = None, outlet_events=None) -> int:
-            from warehouse import pipeline
+            from warehouse import ingest
 
             if not staged["entries"]:
                 raise AirflowSkipException(f"Rien de nouveau pour {source.id} (déjà chargés : "
                                            f"{', '.join(staged['deja_charges']) or 'aucun fichier'}).")
             ws = workspace_of(params)
             with ws.writer_lock():
-                plan = pipeline.Plan(run_id=staged["run_id"], departement="", inbox=ws.root, reconnus=[],
-                                     inconnus=[])
-                pipeline.land(ws, plan, staged["entries"])
+                ingest.land(ws, staged["ref"]["run_id"], staged["entries"])
             outlet_events[asset].extra = {
                 "workspace": str(ws.root), "source_id": source.id,
                 "fichiers": sorted(e["fichier"] for e in staged["entries"].values()),

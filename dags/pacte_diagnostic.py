@@ -1,7 +1,9 @@
 """Airflow DAG `pacte_diagnostic`: recognise → validate (Great Expectations) → land → dbt build → publish.
 
-Thin on purpose: every step calls `warehouse.pipeline`, which is plain Python (also used by `bin/pacte run`).
-Heavy imports (GX, dbt, pandas) happen inside tasks so that DAG parsing stays fast.
+Thin on purpose: each task calls one step of `warehouse.run` (plan, ingest, build, publish), the steps that
+`bin/pacte run` chains in one process. The inbox is recognised once: the tasks pass the run's reference
+(`warehouse.plan.RunRef`: run id, files, départements) through XCom. Heavy imports (GX, dbt, pandas) happen
+inside tasks so that DAG parsing stays fast.
 """
 
 from __future__ import annotations
@@ -23,14 +25,10 @@ Paramètres : `departement` (ex. 16), `inbox` (dossier de dépôt), `workspace` 
 """
 
 
-def _context(params: dict):
-    from pathlib import Path
-
-    from warehouse import pipeline
+def _workspace(params: dict):
     from warehouse.workspace import Workspace
 
-    ws = Workspace.at(params.get("workspace") or None)
-    return pipeline, ws, Path(params["inbox"]).resolve()
+    return Workspace.at(params.get("workspace") or None)
 
 
 with DAG(
@@ -42,7 +40,7 @@ with DAG(
     params={
         "departement": Param("16", type="string", description="Code du département"),
         "inbox": Param("", type="string", description="Dossier de dépôt des fichiers"),
-        "workspace": Param("", type="string", description="Espace de travail (vide = warehouse/)"),
+        "workspace": Param("", type="string", description="Espace de travail (vide = var/workspace/)"),
         "geo_millesime": Param(None, type=["null", "integer"], description="Millésime du COG"),
     },
     **DAG_DEFAULTS,
@@ -50,42 +48,46 @@ with DAG(
 
     @task(retries=0)
     def reconnaitre(params: dict | None = None) -> dict:
-        pipeline, ws, inbox = _context(params)
-        plan = pipeline.recognise(ws, params["departement"], inbox)
-        return {"run_id": plan.run_id, "reconnus": [str(f.path) for f in plan.reconnus],
-                "inconnus": [str(p) for p in plan.inconnus]}
+        from pathlib import Path
+
+        from warehouse import plan
+
+        run_plan = plan.recognise(params["departement"], Path(params["inbox"]).resolve())
+        print(f"{len(run_plan.recognised)} fichier(s) reconnu(s), {len(run_plan.unknown)} non reconnu(s) : "
+              + ", ".join(p.name for p in run_plan.unknown))
+        return run_plan.ref.to_dict()
 
     @task(retries=0)  # a bad file will not get better: no retries on validation
-    def valider(plan_info: dict, params: dict | None = None) -> dict:
-        pipeline, ws, inbox = _context(params)
+    def valider(ref: dict, params: dict | None = None) -> dict:
+        from warehouse import ingest, plan
+
+        ws = _workspace(params)
         with ws.writer_lock():
-            plan = pipeline.recognise(ws, params["departement"], inbox, run_id=plan_info["run_id"])
-            return pipeline.validate_and_stage(ws, plan)
+            return {"ref": ref, "entries": ingest.validate_and_stage(ws, plan.RunPlan.from_ref(ref))}
 
     @task(retries=0, pool=POOL)  # warehouse writers: one at a time
-    def charger(plan_info: dict, entries: dict, params: dict | None = None) -> int:
-        pipeline, ws, inbox = _context(params)
+    def charger(staged: dict, params: dict | None = None) -> dict:
+        from warehouse import ingest
+
+        ws = _workspace(params)
         with ws.writer_lock():
-            plan = pipeline.recognise(ws, params["departement"], inbox, run_id=plan_info["run_id"])
-            pipeline.land(ws, plan, entries)
-        return len(entries)
+            ingest.land(ws, staged["ref"]["run_id"], staged["entries"])
+        return staged["ref"]
 
     @task(retries=0, pool=POOL)
-    def construire(plan_info: dict, _nb_charges: int, params: dict | None = None) -> dict:
-        pipeline, ws, inbox = _context(params)
+    def construire(ref: dict, params: dict | None = None) -> dict:
+        from warehouse import plan, run
+
+        ws = _workspace(params)
         with ws.writer_lock():
-            plan = pipeline.recognise(ws, params["departement"], inbox, run_id=plan_info["run_id"])
-            return pipeline.build_step(ws, plan, params.get("geo_millesime"))
+            return {"ref": ref, "built": run.build_step(ws, plan.RunRef.from_dict(ref), params.get("geo_millesime"))}
 
     @task(retries=0, pool=POOL)
-    def publier(plan_info: dict, built: dict, params: dict | None = None) -> dict:
-        pipeline, ws, inbox = _context(params)
-        with ws.writer_lock():
-            plan = pipeline.recognise(ws, params["departement"], inbox, run_id=plan_info["run_id"])
-            return pipeline.publish_step(ws, plan, built)
+    def publier(built: dict, params: dict | None = None) -> dict:
+        from warehouse import run
 
-    plan_info = reconnaitre()
-    entries = valider(plan_info)
-    nb = charger(plan_info, entries)
-    built = construire(plan_info, nb)
-    publier(plan_info, built)
+        ws = _workspace(params)
+        with ws.writer_lock():
+            return run.publish_step(ws, built["ref"]["run_id"], built["built"])
+
+    publier(construire(charger(valider(reconnaitre()))))

@@ -21,7 +21,7 @@ COPY --chown=airflow:airflow dags ./dags
 COPY --chown=airflow:airflow ingestion ./ingestion
 COPY --chown=airflow:airflow expectations ./expectations
 COPY --chown=airflow:airflow dbt_project ./dbt_project
-COPY --chown=airflow:airflow warehouse/*.py ./warehouse/
+COPY --chown=airflow:airflow warehouse ./warehouse
 COPY --chown=airflow:airflow pyproject.toml ./
 USER airflow
 ENTRYPOINT ["python", "-m", "airflow"]

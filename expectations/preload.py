@@ -1,4 +1,4 @@
-"""Imported once by the fork server of the validation workers (`warehouse.pipeline`): Great Expectations
+"""Imported once by the fork server of the validation workers (`warehouse.ingest`): Great Expectations
 (≈ 6 s to import), its ephemeral context and every registered reader are loaded there, and each worker
 forked from that single-threaded server starts with them."""
 

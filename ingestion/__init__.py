@@ -1,1 +1,2 @@
-"""Plain-Python ingestion (no Airflow imports): registry, readers, validation, landing."""
+"""Plain-Python ingestion (no Airflow imports): registry, reference facts, readers, landing zone, downloads.
+Validation suites live in expectations/; warehouse/ingest.py runs read → validate → stage → land for a run."""

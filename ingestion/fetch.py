@@ -61,14 +61,16 @@ def _name_from_url(url: str) -> str:
     return name
 
 
-def read_origins(inbox: Path) -> dict[str, dict[str, str]]:
+def read_origins(inbox: Path) -> dict[str, dict[str, Any]]:
     path = inbox / ORIGINS_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def _record_origin(inbox: Path, sha: str, url: str, recupere_le: str) -> None:
+def record_origin(inbox: Path, sha: str, **fields: object) -> None:
+    """Add lineage facts about a file of the inbox (by checksum), landed with its rows: `url` and
+    `recupere_le` for a download, `synthetique` for a file made up for a demonstration."""
     origins = read_origins(inbox)
-    origins[sha] = {"url": url, "recupere_le": recupere_le}
+    origins[sha] = {**origins.get(sha, {}), **fields}
     tmp = inbox / f"{ORIGINS_FILE}.tmp"
     tmp.write_text(json.dumps(origins, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, inbox / ORIGINS_FILE)
@@ -138,7 +140,7 @@ def fetch(url: str, inbox: Path, source_id: str, fichier: str | None = None, *,
         return Recuperation(url, target_dir / name, sha, recupere_le, deja_charge=True, reprise=resumed)
     target = target_dir / name
     os.replace(part, target)
-    _record_origin(inbox, sha, url, recupere_le)
+    record_origin(inbox, sha, url=url, recupere_le=recupere_le)
     return Recuperation(url, target, sha, recupere_le, deja_charge=False, reprise=resumed)
 
 

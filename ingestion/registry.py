@@ -1,4 +1,5 @@
-"""The declarative source registry (`sources.yml`) and file recognition by name and header."""
+"""The declarative source registry (one fragment per source in `ingestion/sources/`) and file recognition by
+name and header."""
 
 from __future__ import annotations
 
@@ -43,7 +44,6 @@ class Source:
     calendrier: dict[str, str]
     secret: str
     url: str | None = None
-    demo: str | None = None
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
     formats: list[Format] = field(default_factory=list)
 
@@ -59,6 +59,18 @@ class RecognisedFile:
     @property
     def source_id(self) -> str:
         return self.format.source_id
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable (passed between the steps of a run, e.g. through Airflow's XCom)."""
+        return {"path": str(self.path), "source_id": self.source_id, "format_id": self.format.id,
+                "millesime": self.millesime, "geo_millesime": self.geo_millesime, "niveau": self.niveau}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RecognisedFile:
+        """The file as it was recognised (no new look at its name or header)."""
+        fmt = next(f for f in load_registry()[data["source_id"]].formats if f.id == data["format_id"])
+        return cls(path=Path(data["path"]), format=fmt, millesime=data["millesime"],
+                   geo_millesime=data["geo_millesime"], niveau=data["niveau"])
 
 
 @cache
@@ -76,7 +88,7 @@ def load_registry(directory: Path = REGISTRY_DIR) -> dict[str, Source]:
         ]
         sources[sid] = Source(id=sid, libelle=spec["libelle"], producteur=spec["producteur"],
                               niveaux=spec["niveaux"], calendrier=spec["calendrier"], secret=spec["secret"],
-                              url=spec.get("url"), demo=spec.get("demo"), tables=spec.get("tables", {}),
+                              url=spec.get("url"), tables=spec.get("tables", {}),
                               formats=formats)
     return sources
 
@@ -165,8 +177,12 @@ def _first_json_object(path: Path) -> dict[str, Any] | None:
     return obj if isinstance(obj, dict) else None
 
 
-def recognise(path: Path) -> RecognisedFile | None:
-    """Identify a file: by its name first (the header is then checked by validation), else by header."""
+def recognise(path: Path, source_id: str | None = None) -> RecognisedFile | None:
+    """Identify a file: by its name first (the header is then checked by validation), else by header.
+
+    `source_id`: only that source's files are wanted (its `ingest_<source>` DAG). Names are still matched
+    against every format (a file named for another source is not this one's), headers only against this
+    source's formats (no sniffing of every format for every file)."""
     name = path.name
     for fmt in all_formats():
         # Folder names carry the vintage for package files (e.g. v6.0.0_cog2026/communes.json).
@@ -174,6 +190,8 @@ def recognise(path: Path) -> RecognisedFile | None:
         m = fmt.nom.search(candidate)
         if m and (fmt.nom.search(name) or "cles_json" in fmt.entete):
             groups = m.groupdict()
+            if source_id is not None and fmt.source_id != source_id:
+                return None
             return RecognisedFile(
                 path=path, format=fmt,
                 millesime=int(groups["millesime"]) if groups.get("millesime") else None,
@@ -181,7 +199,7 @@ def recognise(path: Path) -> RecognisedFile | None:
                 niveau=NIVEAUX.get((groups.get("niveau") or "").lower()),
             )
     for fmt in all_formats():
-        if "cles_json" in fmt.entete:
+        if "cles_json" in fmt.entete or (source_id is not None and fmt.source_id != source_id):
             continue  # JSON files need a vintage in their name or folder
         ok, found = _header_matches(path, fmt)
         if ok:
@@ -190,11 +208,14 @@ def recognise(path: Path) -> RecognisedFile | None:
     return None
 
 
-def scan_inbox(inbox: Path) -> tuple[list[RecognisedFile], list[Path]]:
-    """Recognise every file below the inbox; unknown files are returned, never silently skipped."""
+def scan_inbox(inbox: Path, source_id: str | None = None) -> tuple[list[RecognisedFile], list[Path]]:
+    """Recognise every file below the inbox; unknown files are returned, never silently skipped.
+    With `source_id`, only that source's files are returned (see `recognise`), and no unknown ones."""
     known: list[RecognisedFile] = []
     unknown: list[Path] = []
     for path in sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        found = recognise(path)
+        found = recognise(path, source_id)
+        if found is None and source_id is not None:
+            continue
         (known.append(found) if found else unknown.append(path))
     return known, unknown

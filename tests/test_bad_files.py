@@ -113,20 +113,20 @@ def test_parallel_validation_refuses_every_bad_file_and_lands_nothing(
         small_ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Files read and validated in worker processes: each refusal comes back with its file, column and
     line; the good files of the same run are not landed either (all or nothing)."""
-    from warehouse import pipeline
+    from warehouse import ingest
 
     caf_2020 = REAL / "caf_iris" / "data_CAF_2020_IRIS.csv"
     need_real(FILOSOFI_2021, EPCI_2024, caf_2020)
     pools: list[int] = []
 
-    class SpyPool(pipeline.ProcessPoolExecutor):
+    class SpyPool(ingest.ProcessPoolExecutor):
         def __init__(self, workers: int, **kwargs: object) -> None:
             pools.append(workers)
             super().__init__(workers, **kwargs)
 
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", SpyPool)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)  # the pool even on a one-core runner
+    monkeypatch.setattr(ingest, "ProcessPoolExecutor", SpyPool)
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest.os, "cpu_count", lambda: 2)  # the pool even on a one-core runner
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy2(FILOSOFI_2021, inbox / FILOSOFI_2021.name)  # national file: valid, not landed yet
@@ -208,7 +208,7 @@ def test_a_build_failure_withdraws_the_files_landed_since_the_last_publication(
     build fails, the file is taken back out of the landing zone with a French message naming it and the
     rule, the served file is untouched, and the next run publishes."""
     from expectations.suites import cog_insee
-    from warehouse import pipeline
+    from warehouse import ingest, plan, run
     from warehouse.constructeur import ConstructeurDbt
     from warehouse.workspace import Workspace
 
@@ -233,13 +233,13 @@ def test_a_build_failure_withdraws_the_files_landed_since_the_last_publication(
     bad = tmp_path / "inbox_bad"
     _cog_with_empty_codgeo(bad / EPCI_2024.name)
     with ws.writer_lock():  # dags/ingest_sources.py: valider, then charger
-        ingest = pipeline.plan_source(ws, "cog_insee", bad)
-        pipeline.land(ws, ingest, pipeline.validate_and_stage(ws, ingest))
-    bad_sha = next(sha for sha, e in ws.landing.manifest().items() if e["run_id"] == ingest.run_id)
+        ingested = plan.for_source("cog_insee", bad)
+        ingest.land(ws, ingested.run_id, ingest.validate_and_stage(ws, ingested))
+    bad_sha = next(sha for sha, e in ws.landing.manifest().items() if e["run_id"] == ingested.run_id)
     with ws.writer_lock(), ConstructeurDbt() as constructeur:  # dags/build_warehouse.py: construire
-        rebuild = pipeline.plan_rebuild(ws)
-        with pytest.raises(pipeline.FilesWithdrawn) as failure:
-            pipeline.build_step(ws, rebuild, None, constructeur.build)
+        rebuild = plan.for_rebuild(ws)
+        with pytest.raises(run.FilesWithdrawn) as failure:
+            run.build_step(ws, rebuild.ref, None, constructeur.build)
 
     message = " ".join(str(failure.value).split())
     assert ("not_null_stg_geo__communes_code_commune : modèle stg_geo__communes, colonne code_commune : "

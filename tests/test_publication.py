@@ -88,7 +88,7 @@ def test_a_failed_dbt_build_is_reported_in_french_and_nothing_is_published(
     import functools
     import multiprocessing
 
-    from warehouse import pipeline
+    from warehouse import run
     from warehouse.constructeur import ConstructeurDbt
 
     need_real(FILOSOFI_2021, EPCI_2024)
@@ -97,7 +97,7 @@ def test_a_failed_dbt_build_is_reported_in_french_and_nothing_is_published(
     manifest_before = (small_ws / "landing" / "_manifest.json").read_bytes()
     # A coverage rule that is not a number breaks the SQL of the gaps (int_ecarts__ecarts_epci).
     regle = json.dumps({"couverture": {"ecart_partiel": "pas_un_nombre", "part_population_min": 50}})
-    monkeypatch.setattr(pipeline, "ConstructeurDbt", functools.partial(ConstructeurDbt, extra=("--vars", regle)))
+    monkeypatch.setattr(run, "ConstructeurDbt", functools.partial(ConstructeurDbt, extra=("--vars", regle)))
     code = main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "dbt")),
                  "--workspace", str(small_ws)])
     err = capsys.readouterr().err.replace("\n", "")  # the console wraps long messages
@@ -199,10 +199,10 @@ def test_status_always_describes_the_served_file(small_ws: Path, tmp_path: Path,
     assert main(["status", "--workspace", str(small_ws)]) == 0
     assert f"version {served_version}" in " ".join(capsys.readouterr().out.split())
 
-    # The next writer repairs the copy when it lands or builds (warehouse.pipeline.land / build_step).
-    from warehouse import pipeline
+    # The next writer repairs the copy when it lands or builds (warehouse.ingest.land / run.build_step).
+    from warehouse import ingest
 
     with ws.writer_lock():
-        pipeline.land(ws, pipeline.plan_rebuild(ws), {})
+        ingest.land(ws, "reparation", {})
     assert json.loads(ws.publication_path.read_text()) == current_publication(ws)
     assert current_publication(ws)["version"] == served_version

@@ -1,4 +1,3 @@
-"""Owner of the DuckDB warehouse: workspace layout, the single writer, builds and atomic publication.
-
-This folder is also the default workspace: its data sub-folders are git-ignored.
+"""Owner of the DuckDB warehouse: workspace layout, the single writer, the run (plan, ingest, build, publish)
+and its atomic publication. Code only: workspaces live under `var/`.
 """

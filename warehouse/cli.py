@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from ingestion.errors import PacteError
-from warehouse import pipeline
+from warehouse import ingest, plan, run
 from warehouse.publish import current_publication
-from warehouse.workspace import DEFAULT_WORKSPACE, Workspace
+from warehouse.workspace import DEFAULT_WORKSPACE, DEMO_WORKSPACE, REPO_ROOT, Workspace
 
 console = Console(stderr=False, highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -39,23 +39,24 @@ class FrenchParser(argparse.ArgumentParser):
         self.exit(EXIT_ERREUR, f"{self.prog} : erreur : {message}\n")
 
 
-def _parser() -> FrenchParser:
+def parser() -> FrenchParser:
     p = FrenchParser(prog="pacte", add_help=False,
                      description="Entrepôt du diagnostic territorial (Pacte local des solidarités).")
     p.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
     sub = p.add_subparsers(dest="commande", metavar="COMMANDE", parser_class=FrenchParser)
 
-    run = sub.add_parser("run", add_help=False, help="ingérer, valider, construire et publier un dépôt de fichiers")
-    run.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
-    run.add_argument("--departement", required=True, help="code(s) du département : 16, 16,40 ou « tous »")
-    run.add_argument("--inbox", required=True, type=Path, help="dossier contenant les fichiers déposés")
-    run.add_argument("--geo-millesime", type=int, help="millésime du COG (par défaut : le plus récent chargé)")
-    run.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {DEFAULT_WORKSPACE})")
+    cmd = sub.add_parser("run", add_help=False, help="ingérer, valider, construire et publier un dépôt de fichiers")
+    cmd.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    cmd.add_argument("--departement", required=True, help="code(s) du département : 16, 16,40 ou « tous »")
+    cmd.add_argument("--inbox", required=True, type=Path, help="dossier contenant les fichiers déposés")
+    cmd.add_argument("--geo-millesime", type=int, help="millésime du COG (par défaut : le plus récent chargé)")
+    cmd.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {DEFAULT_WORKSPACE})")
 
-    demo = sub.add_parser("demo", add_help=False, help="démonstration sur données de démonstration (warehouse/demo/)")
+    demo = sub.add_parser("demo", add_help=False,
+                          help=f"démonstration sur données de démonstration ({_rel(DEMO_WORKSPACE)}/)")
     demo.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
     demo.add_argument("--departement", default="16", help="département de la démonstration (par défaut : 16)")
-    demo.add_argument("--workspace", type=Path, help="espace de travail (par défaut : warehouse/demo)")
+    demo.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {_rel(DEMO_WORKSPACE)})")
     demo.add_argument("--sans-airflow", action="store_true", help="exécuter sans passer par le DAG Airflow")
     demo.add_argument("--sans-superset", action="store_true", help="ne pas importer ni démarrer Superset")
 
@@ -65,18 +66,20 @@ def _parser() -> FrenchParser:
     tpl.add_argument("--sortie", type=Path, default=Path("tableau_dispositifs.xlsx"),
                      help="fichier à écrire (par défaut : tableau_dispositifs.xlsx)")
     tpl.add_argument("--departement", help="limiter la liste des EPCI à ce département (ex. 16)")
-    tpl.add_argument("--workspace", type=Path, help="espace de travail d'où lire les EPCI (par défaut : warehouse/)")
+    tpl.add_argument("--workspace", type=Path,
+                     help=f"espace de travail d'où lire les EPCI (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
 
     status = sub.add_parser("status", add_help=False, help="version publiée, date et fichiers d'origine")
     status.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
-    status.add_argument("--workspace", type=Path, help="espace de travail (par défaut : warehouse/)")
+    status.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
 
     af = sub.add_parser("airflow", add_help=False,
                         help="démarrer (ou arrêter) Airflow en local : ordonnanceur + interface sur 127.0.0.1")
     af.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
     af.add_argument("--port", type=int, default=8080, help="port de l'interface (par défaut : 8080)")
     af.add_argument("--arreter", action="store_true", help="arrêter les processus Airflow démarrés par cette commande")
-    af.add_argument("--workspace", type=Path, help="espace de travail des DAG (par défaut : warehouse/)")
+    af.add_argument("--workspace", type=Path,
+                    help=f"espace de travail des DAG (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
     af.add_argument("--inbox", type=Path, help="dossier de dépôt des DAG d'ingestion (par défaut : <espace>/inbox)")
     return p
 
@@ -86,14 +89,19 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), console=console, transient=True)
 
 
+def _rel(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT))
+
+
 def cmd_run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | None) -> dict[str, Any]:
-    def show_plan(plan: pipeline.Plan) -> None:
-        console.print(f"[bold]Exécution {plan.run_id}[/] — département {plan.departement}, dépôt {plan.inbox}")
-        for f in plan.reconnus:
+    def show_plan(run_plan: plan.RunPlan) -> None:
+        console.print(f"[bold]Exécution {run_plan.run_id}[/] — département {run_plan.departement_label}, "
+                      f"dépôt {run_plan.inbox}")
+        for f in run_plan.recognised:
             console.print(f"  ✓ {f.path.name} : {f.format.libelle}"
                           + (f" — millésime {f.millesime}" if f.millesime else "")
                           + (f" — COG {f.geo_millesime}" if f.geo_millesime else ""))
-        for path in plan.inconnus:
+        for path in run_plan.unknown:
             console.print(f"  [yellow]? {path.name} : fichier non reconnu (ignoré)[/]")
 
     with _progress() as bar:
@@ -102,7 +110,7 @@ def cmd_run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | N
         def progress(name: str, i: int, n: int) -> None:
             bar.update(task, description=f"Validé : {name}", completed=i, total=n)
 
-        publication = pipeline.run(ws, departement, inbox, geo_millesime, progress=progress, on_plan=show_plan)
+        publication = run.run(ws, departement, inbox, geo_millesime, progress=progress, on_plan=show_plan)
     return publication
 
 
@@ -155,46 +163,58 @@ def cmd_status(ws: Workspace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     if args.commande is None:
-        _parser().print_help()
+        parser().print_help()
         return EXIT_ERREUR
+    if args.commande == "demo":  # the demonstration is its own package, which production code never imports
+        import subprocess
+
+        demo_args = ["--departement", args.departement] + (["--workspace", str(args.workspace.resolve())] if args.workspace
+                                                            else [])
+        demo_args += ["--sans-airflow"] * args.sans_airflow + ["--sans-superset"] * args.sans_superset
+        return subprocess.run([sys.executable, "-m", "demo", *demo_args], cwd=REPO_ROOT).returncode
+    return guarded(lambda: _command(args))
+
+
+def _command(args: argparse.Namespace) -> int:
+    if args.commande == "run":
+        ws = Workspace.at(args.workspace)
+        _print_publication(cmd_run(ws, args.departement, args.inbox.resolve(), args.geo_millesime))
+    elif args.commande == "status":
+        return cmd_status(Workspace.at(args.workspace))
+    elif args.commande == "airflow":
+        from warehouse.airflow_local import start_services, stop_services
+
+        if args.arreter:
+            stop_services(console)
+        else:
+            start_services(console, port=args.port, workspace=args.workspace, inbox=args.inbox)
+    elif args.commande == "template":
+        from ingestion.dispositifs_template import epci_du_departement, generer
+
+        ws = Workspace.at(args.workspace)
+        tailles = generer(args.sortie, epci_du_departement(ws.root, args.departement))
+        console.print(f"[green]Modèle écrit[/] : {args.sortie} — listes déroulantes : "
+                      + ", ".join(f"{k} ({n})" for k, n in tailles.items()))
+    return EXIT_OK
+
+
+def guarded(command: Callable[[], int]) -> int:
+    """Run a command, turning the pipeline's errors into French messages and exit codes (2: refused input)."""
     try:
-        if args.commande == "run":
-            ws = Workspace.at(args.workspace)
-            _print_publication(cmd_run(ws, args.departement, args.inbox.resolve(), args.geo_millesime))
-        elif args.commande == "status":
-            return cmd_status(Workspace.at(args.workspace))
-        elif args.commande == "airflow":
-            from warehouse.airflow_local import start_services, stop_services
-
-            if args.arreter:
-                stop_services(console)
-            else:
-                start_services(console, port=args.port, workspace=args.workspace, inbox=args.inbox)
-        elif args.commande == "template":
-            from ingestion.dispositifs_template import epci_du_departement, generer
-
-            ws = Workspace.at(args.workspace)
-            tailles = generer(args.sortie, epci_du_departement(ws.root, args.departement))
-            console.print(f"[green]Modèle écrit[/] : {args.sortie} — listes déroulantes : "
-                          + ", ".join(f"{k} ({n})" for k, n in tailles.items()))
-        elif args.commande == "demo":
-            from warehouse.demo import run_demo
-
-            return run_demo(args, console)
-    except pipeline.ValidationFailed as exc:
+        return command()
+    except ingest.ValidationFailed as exc:
         err.print(f"[red]{exc}[/]")
         err.print("[red]Rien n'a été chargé ni publié : l'entrepôt publié est inchangé.[/]")
         return EXIT_VALIDATION
-    except pipeline.FilesWithdrawn as exc:
+    except run.FilesWithdrawn as exc:
         err.print(str(exc), style="red", markup=False)  # dbt messages may hold [brackets]
         err.print("[red]Rien n'a été publié : l'entrepôt publié est inchangé.[/]")
         return EXIT_VALIDATION
     except PacteError as exc:
         err.print(f"[red]Erreur : {exc}[/]")
         return EXIT_ERREUR
-    return EXIT_OK
 
 
 if __name__ == "__main__":

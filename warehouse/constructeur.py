@@ -2,7 +2,7 @@
 (≈ 4 s of CPU) overlap the validation of the files instead of following it.
 
 The child imports dbt and parses at once, then waits for the build file; meanwhile the validation workers
-(warehouse.pipeline) read and check the files. Used by `pipeline.run` (CLI, demo); Airflow tasks
+(warehouse.ingest) read and check the files. Used by `run.run` (CLI, demo); Airflow tasks
 build in their own process with `build.run_dbt`.
 """
 

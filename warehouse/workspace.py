@@ -1,4 +1,6 @@
-"""Workspace layout (default `warehouse/`, demo `warehouse/demo/`) and the single-writer lock."""
+"""Workspace layout (default `var/workspace/`, demo `var/demo/`: runtime data lives under the git-ignored
+`var/`, never beside the code) and the single-writer lock. A workspace of an older checkout (`warehouse/`,
+`warehouse/demo/`) is still read and written when passed explicitly (`--workspace warehouse`)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from ingestion.landing import Landing
 from warehouse.settings import FAILURE_FILE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_WORKSPACE = REPO_ROOT / "warehouse"
+DEFAULT_WORKSPACE = REPO_ROOT / "var" / "workspace"
+DEMO_WORKSPACE = REPO_ROOT / "var" / "demo"
 
 
 # The build file must be named like the served one: dbt-duckdb qualifies views with the catalog name,

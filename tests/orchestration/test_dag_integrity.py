@@ -125,8 +125,8 @@ def test_pacte_diagnostic_is_one_chain_in_order(bag: dict) -> None:
     tasks = bag["dags"]["pacte_diagnostic"]["tasks"]
     chain = ["reconnaitre", "valider", "charger", "construire", "publier"]
     assert list(tasks) == chain
-    assert all(after in tasks[before]["downstream"] for before, after in zip(chain[:-1], chain[1:], strict=True))
-    assert tasks["publier"]["downstream"] == []
+    # One chain: each task hands the run's reference (RunRef) to the next, none goes back to the inbox.
+    assert [tasks[t]["downstream"] for t in chain] == [[after] for after in chain[1:]] + [[]]
 
 
 def test_dag_files_parse_fast_without_io(tmp_path: Path) -> None:

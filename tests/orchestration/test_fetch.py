@@ -14,7 +14,7 @@ import pytest
 
 from ingestion.fetch import ORIGINS_FILE, TelechargementEchoue, fetch, read_origins
 from tests.conftest import EPCI_2024, REAL, need_real, sha256
-from warehouse import pipeline
+from warehouse import ingest, plan
 from warehouse.workspace import Workspace
 
 # A served file made here, in the published layout: the transport tests only need its bytes.
@@ -166,9 +166,9 @@ def test_unchanged_file_is_not_relanded_and_lineage_has_url(server: str, tmp_pat
     url = f"{server}/ok/insee_cog/{EPCI_2024.name}"
     first = fetch(url, inbox, "cog_insee", manifest=ws.landing.manifest())
     assert not first.deja_charge
-    plan = pipeline.plan_source(ws, "cog_insee", inbox)
-    assert [f.path for f in plan.reconnus] == [first.chemin]
-    pipeline.land(ws, plan, pipeline.validate_and_stage(ws, plan))
+    run_plan = plan.for_source("cog_insee", inbox)
+    assert [f.path for f in run_plan.recognised] == [first.chemin]
+    ingest.land(ws, run_plan.run_id, ingest.validate_and_stage(ws, run_plan))
     entry = ws.landing.manifest()[first.sha256]
     assert (entry["url"], entry["recupere_le"]) == (url, first.recupere_le)
     parquet = ws.landing.files_for("geo_epci")

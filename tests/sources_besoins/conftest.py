@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ingestion.synthetic import caf as caf_synth
-from ingestion.synthetic import drees as drees_synth
-from ingestion.synthetic import filosofi as filo_synth
-from ingestion.synthetic import france_travail as ft_synth
-from ingestion.synthetic import insee_populations_legales as pl_synth
-from ingestion.synthetic import insee_recensement as rp_synth
+from demo.synthetic import caf as caf_synth
+from demo.synthetic import drees as drees_synth
+from demo.synthetic import filosofi as filo_synth
+from demo.synthetic import france_travail as ft_synth
+from demo.synthetic import insee_populations_legales as pl_synth
+from demo.synthetic import insee_recensement as rp_synth
 from tests.conftest import EPCI_2024, REAL, need_real, run_cli
 
 CAF_2020 = REAL / "caf_iris" / "data_CAF_2020_IRIS.csv"

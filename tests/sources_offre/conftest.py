@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.demo_inputs import fetch_geography
-from ingestion.synthetic.context import DemoContext
+from demo.inputs import fetch_geography
+from demo.synthetic.context import DemoContext
 from tests.conftest import REPO
 
 CACHE = REPO / ".cache" / "registry"
@@ -21,8 +21,8 @@ def offre_ctx(tmp_path_factory: pytest.TempPathFactory) -> DemoContext:
 
 @pytest.fixture(scope="session")
 def offre_files(offre_ctx: DemoContext) -> dict[str, Path]:
-    from ingestion.synthetic.documents import demo_documents
-    from ingestion.synthetic.offre import demo_data_inclusion, demo_dispositifs, demo_soliguide
+    from demo.synthetic.documents import demo_documents
+    from demo.synthetic.offre import demo_data_inclusion, demo_dispositifs, demo_soliguide
 
     names = (demo_data_inclusion(offre_ctx) + demo_soliguide(offre_ctx) + demo_dispositifs(offre_ctx)
              + demo_documents(offre_ctx))

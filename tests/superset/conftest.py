@@ -28,7 +28,8 @@ from typing import Any
 import pytest
 
 from dashboards.http_client import WebSession
-from ingestion.synthetic.offre import CACHE_DIR, mairie_points
+from demo.inputs import mark_synthetic
+from demo.synthetic.offre import CACHE_DIR, mairie_points
 from tests.conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
@@ -99,7 +100,7 @@ def _second_inbox(demo_ws: Path, inbox: Path) -> list[str]:
     structures, services = _landes_offer(communes)
     for name, records in zip(names[3:], (structures, services), strict=True):
         (inbox / name).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    (inbox / ".synthetique.json").write_text(json.dumps({"fichiers": names}), encoding="utf-8")
+    mark_synthetic(inbox, names)
     return names
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ingestion.synthetic.context import DemoContext
+from demo.synthetic.context import DemoContext
 
 MILLESIME = 2021
 

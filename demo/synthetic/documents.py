@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingestion.synthetic.context import DemoContext
+from demo.synthetic.context import DemoContext
 
 PAGES_ENFANCE = [
     ["Schéma départemental enfance-famille 2023-2027", "Département — document de démonstration (fictif)"],

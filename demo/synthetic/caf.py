@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from demo.synthetic.context import DemoContext
 from ingestion.readers.caf import IRIS_COLONNES
-from ingestion.synthetic.context import DemoContext
 
 MILLESIME = 2022
 COMMUNE_VARIABLES = ["NB_allocataire_RSA", "RSA_SOCLE_non_Majore", "RSA_SOCLE_Majore", "Dont_RSA_jeune", "ALL_AAH",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ingestion.synthetic.context import DemoContext
+from demo.synthetic.context import DemoContext
 
 TRIMESTRES = [f"{y}T{q}" for y in (2023, 2024, 2025) for q in (1, 2, 3, 4)][3:]
 

