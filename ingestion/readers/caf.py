@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
 from ingestion.errors import InvalidFile, Issue
 from ingestion.readers.common import ReadResult, read_delimited
 from ingestion.readers.long_format import melt_wide, require_columns
-from ingestion.readers.nombres import to_numeric
+from ingestion.readers.numbers import to_number
 from ingestion.registry import RecognisedFile
 
 IRIS_COLONNES = ["CODGEO", "NOTE", "A", "PERCOU", "AI", "AM", "ACSSENF", "ACAVENF", "AC3ENF", "ENF", "ENF_2",
@@ -55,7 +54,7 @@ def read_caf_iris(fichier: RecognisedFile) -> ReadResult:
     landing, numbers = melt_wide(raw, niveau="iris", code="CODGEO", libelle=None,
                                              variables={c: c for c in variables}, millesime=millesime,
                                              periode=f"{millesime}-12", extra=["NOTE"])
-    landing["note"] = to_numeric(landing.pop("NOTE")).astype("Int32")
+    landing["note"] = to_number(landing.pop("NOTE")).astype("Int32")
     numbers.insert(0, "CODGEO", raw["CODGEO"])
     emboitees = _emboitees(numbers)
     cells = raw[["CODGEO", "NOTE", *variables]].fillna("")
@@ -80,8 +79,7 @@ def _read_caf_territoires(fichier: RecognisedFile, niveau: str) -> ReadResult:
     landing, numbers = melt_wide(raw, niveau=niveau, code=code, libelle=libelle,
                                              variables={c: c for c in variables}, millesime=millesime,
                                              periode=f"{millesime}-12")
-    # No quality flag at this level: all missing, without a Python list of len(landing) None.
-    landing["note"] = pd.arrays.IntegerArray(np.zeros(len(landing), dtype=np.int32), np.ones(len(landing), dtype=bool))
+    landing["note"] = None  # no quality flag at this level
     numbers.insert(0, code, raw[code])
     emboitees = _emboitees(numbers)
     cells = raw[[code, *variables]].fillna("")

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ingestion.errors import InvalidFile, Issue
-from ingestion.readers.nombres import str_series
+from ingestion.readers.numbers import str_series
 
 # What str.splitlines() ends the first line on.
 FIN_DE_LIGNE = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -122,11 +122,11 @@ def _cellules_arrow(path: Path, text: str, sep: str) -> Colonnes | None:
 def _table_arrow(text: str, sep: str) -> pa.Table | None:
     """Every record as strings, header included (row 0); None when Python's csv must read the file.
 
-    Both parsers agree record for record on the files Arrow accepts, apart from lone CR line ends (read by
-    Python with newline=""), fields over csv.field_size_limit() (refused) and a leading BOM (kept by Python);
-    ragged rows, empty lines and the like make Arrow fail, so Python reads (and reports) those files.
+    Both parsers agree record for record on the files Arrow accepts (line ends \r\n, \n or a lone \r, line
+    breaks inside quoted cells), apart from fields over csv.field_size_limit() (refused) and a second BOM
+    (kept by Python); ragged rows and the like make Arrow fail: Python's csv then explains the refusal.
     """
-    if text.count("\r") != text.count("\r\n") or text.startswith("\ufeff"):
+    if text.startswith("\ufeff"):  # a second BOM: kept in the first header cell by Python's csv
         return None
     data = text.encode("utf-8")
     try:

@@ -9,7 +9,8 @@ import pandas as pd
 
 from ingestion.errors import InvalidFile, Issue
 from ingestion.readers.common import ReadResult, read_delimited
-from ingestion.readers.nombres import empiler, map_stacked, nombres_et_statuts, statut_of, to_number, to_numeric
+from ingestion.readers.long_format import melt_wide
+from ingestion.readers.numbers import to_number
 from ingestion.registry import RecognisedFile
 
 ID_COLUMNS = ("CODGEO", "LIBGEO")
@@ -62,29 +63,11 @@ def read_filosofi_wide(fichier: RecognisedFile) -> ReadResult:
     value_cols = list(renamed)
     niveau = _level(fichier, raw["CODGEO"])
 
-    # Each cell parsed once, column by column: the long table stacks the columns' results.
-    parts = {c: nombres_et_statuts(raw[c]) for c in value_cols}
-    numbers = pd.DataFrame({renamed[c]: parts[c][0].valeurs for c in value_cols}, index=raw.index)
+    landing, numbers = melt_wide(raw, niveau=niveau, code="CODGEO", libelle="LIBGEO" if "LIBGEO" in raw else None,
+                                 variables=renamed, millesime=millesime, periode=None)
+    numbers = numbers.rename(columns=renamed)
     numbers.insert(0, "CODGEO", raw["CODGEO"])
     tokens = raw[["CODGEO", *value_cols]].rename(columns=renamed)
-
-    long = raw.reset_index().melt(id_vars=["ligne", "CODGEO"] + (["LIBGEO"] if "LIBGEO" in raw else []),
-                                  value_vars=value_cols, var_name="colonne", value_name="valeur_brute")
-    long["variable"] = map_stacked(long["colonne"], value_cols, renamed)
-    valeur = empiler([n for n, _ in parts.values()], long.index)
-    long["valeur"] = to_number(long["valeur_brute"]) if valeur is None else valeur
-    long["statut"] = (pd.concat([s for _, s in parts.values()], ignore_index=True).set_axis(long.index) if parts
-                      else statut_of(long["valeur_brute"]))
-    landing = pd.DataFrame({
-        "niveau": niveau,
-        "code_geo": long["CODGEO"],
-        "libelle_geo": long["LIBGEO"] if "LIBGEO" in long else None,
-        "millesime": millesime,
-        "variable": long["variable"],
-        "valeur": long["valeur"],
-        "statut": long["statut"],
-        "ligne": long["ligne"].astype("int64"),
-    })
     return ReadResult(checks={"cellules": tokens, "valeurs": numbers}, tables={"filosofi": landing},
                    millesime=millesime,
                    info={"niveau": niveau, "variables": sorted(set(renamed.values())),
@@ -122,7 +105,7 @@ def read_filosofi_long(fichier: RecognisedFile) -> ReadResult:
     statut[absent] = "non_disponible"
     statut[secret] = "secret"
     millesime = fichier.millesime
-    periodes = to_numeric(kept["TIME_PERIOD"])
+    periodes = to_number(kept["TIME_PERIOD"])
     if millesime is None:
         years = periodes.dropna()
         millesime = int(years.mode().iloc[0]) if len(years) else None

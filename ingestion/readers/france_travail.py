@@ -15,7 +15,7 @@ import pandas as pd
 from ingestion.errors import InvalidFile
 from ingestion.readers.common import ReadResult, read_delimited
 from ingestion.readers.long_format import melt_wide, require_columns
-from ingestion.readers.nombres import to_numeric
+from ingestion.readers.numbers import to_number
 from ingestion.registry import RecognisedFile
 
 IDENTIFIANTS = ["TYPE_ZONE", "CODE_ZONE", "LIBELLE_ZONE", "TRIMESTRE"]
@@ -32,7 +32,7 @@ def read_defm(fichier: RecognisedFile) -> ReadResult:
     require_columns(path, list(raw.columns), IDENTIFIANTS + CATEGORIES)
     variables = [c for c in raw.columns if c not in IDENTIFIANTS]
     periode = raw["TRIMESTRE"].str.upper().str.replace(r"^(\d{4})-?T([1-4])$", r"\1-T\2", regex=True)
-    annee = to_numeric(periode.str[:4].where(periode.str.match(r"^\d{4}-T[1-4]$")))
+    annee = to_number(periode.str[:4].where(periode.str.match(r"^\d{4}-T[1-4]$")))
     if annee.isna().all():
         raise InvalidFile(path.name, "aucun trimestre lisible dans la colonne TRIMESTRE (attendu AAAAT1 à AAAAT4)")
     niveau = raw["TYPE_ZONE"].str.upper().map(NIVEAUX).fillna("inconnu")
