@@ -4,10 +4,13 @@ For one département, for a second département added to the same workspace (fil
 and publish only) and for all of France (every département of the COG, national input files), it
 measures the wall time of ingest + validate + build + publish (`bin/pacte run`), the peak memory of that
 process tree (validation workers and dbt process included, as PSS), and the ratio to DuckDB's plain scan
-(`read_csv` / `read_json`) of the same input files, measured in the same run. Inputs are the demo
+(`read_csv` / `read_json`) of the same input files, measured in the same run. The one-département case is
+also timed through Airflow (`airflow dags test pacte_diagnostic`, the path of `bin/pacte demo`: each task in
+the same process, dbt in-process), Airflow's metadata database being migrated beforehand. Inputs are the demo
 inbox: real geography (npm, PyPI) and synthetic national files in the published layouts.
 
-Usage: .venvs/pipeline/bin/python bench/benchmark.py [--departement 16] [--sans-france] [--dossier DIR]
+Usage: .venvs/pipeline/bin/python bench/benchmark.py [--departement 16] [--sans-france] [--sans-airflow]
+       [--dossier DIR]
 Targets (issue 4): one département ≤ 20 s; all France ≤ 3 min and ≤ 5 × the raw scan; peak memory ≤ 2 GB.
 """
 
@@ -61,12 +64,21 @@ def _tree_memory(proc: psutil.Process) -> tuple[int, int]:
     return pss, rss
 
 
-def timed_run(departement: str, inbox: Path, workspace: Path) -> tuple[float, float, float]:
+def timed_run(departement: str, inbox: Path, workspace: Path, airflow_home: Path | None = None
+              ) -> tuple[float, float, float]:
     """Wall seconds and peak memory (MiB, whole process tree sampled every 50 ms: PSS sum, RSS sum) of one
-    `bin/pacte run` in the given workspace."""
+    `bin/pacte run` in the given workspace, or of `airflow dags test pacte_diagnostic` with `airflow_home`."""
+    if airflow_home is None:
+        command, env = [str(REPO / "bin" / "pacte"), "run", "--departement", departement, "--inbox", str(inbox),
+                        "--workspace", str(workspace)], None
+    else:
+        from warehouse.airflow_local import airflow_env
+
+        conf = {"departement": departement, "inbox": str(inbox), "workspace": str(workspace)}
+        command = [sys.executable, "-m", "airflow", "dags", "test", "pacte_diagnostic", "-c", json.dumps(conf)]
+        env = airflow_env(airflow_home)
     start = time.perf_counter()
-    proc = subprocess.Popen([str(REPO / "bin" / "pacte"), "run", "--departement", departement, "--inbox", str(inbox),
-                             "--workspace", str(workspace)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak_pss = peak_rss = 0
     watched = psutil.Process(proc.pid)
     while proc.poll() is None:
@@ -75,7 +87,7 @@ def timed_run(departement: str, inbox: Path, workspace: Path) -> tuple[float, fl
         time.sleep(0.05)
     elapsed = time.perf_counter() - start
     out, err = proc.communicate()
-    if proc.returncode != 0:
+    if proc.returncode != 0 or "state=failed" in out + err:
         sys.exit(f"Échec de l'exécution ({departement}) :\n{out[-2000:]}\n{err[-2000:]}")
     return elapsed, peak_pss / 2**20, peak_rss / 2**20
 
@@ -86,6 +98,7 @@ def main() -> None:
     parser.add_argument("--supplementaire", default="40",
                         help="département ajouté ensuite au même espace (fichiers déjà chargés : construction seule)")
     parser.add_argument("--sans-france", action="store_true", help="ne mesurer qu'un département")
+    parser.add_argument("--sans-airflow", action="store_true", help="ne pas mesurer le chemin Airflow")
     parser.add_argument("--dossier", type=Path, help="dossier de travail (par défaut : temporaire)")
     args = parser.parse_args()
     root = args.dossier or Path(tempfile.mkdtemp(prefix="pacte-bench-"))
@@ -99,12 +112,18 @@ def main() -> None:
     # file is already landed — the everyday case of a second diagnostic on the same national files.
     runs = [("un_departement", args.departement, "ws_un_departement"),
             ("dep_supplementaire", args.supplementaire, "ws_un_departement")]
+    runs += [] if args.sans_airflow else [("airflow_un_departement", args.departement, "ws_airflow")]
     runs += [] if args.sans_france else [("france_entiere", "tous", "ws_france_entiere")]
+    airflow_home = root / "airflow_home"
+    if not args.sans_airflow:
+        from warehouse.airflow_local import ensure_db
+
+        ensure_db(airflow_home)  # metadata database and pool: set-up, not part of a run
     for label, dep, ws_name in runs:
         ws = root / ws_name
         if label != "dep_supplementaire":
             shutil.rmtree(ws, ignore_errors=True)
-        wall, peak, peak_rss = timed_run(dep, inbox, ws)
+        wall, peak, peak_rss = timed_run(dep, inbox, ws, airflow_home if label.startswith("airflow") else None)
         with duckdb.connect(str(ws / "serving" / "pacte.duckdb"), read_only=True) as con:
             epci = con.execute("select count(distinct code_epci) from marts.indicateurs_epci").fetchone()[0]
             communes = con.execute("select count(distinct code_commune) from marts.indicateurs_commune").fetchone()[0]

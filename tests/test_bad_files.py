@@ -209,7 +209,7 @@ def test_a_build_failure_withdraws_the_files_landed_since_the_last_publication(
     rule, the served file is untouched, and the next run publishes."""
     from expectations.suites import cog_insee
     from warehouse import ingest, plan, run
-    from warehouse.constructeur import ConstructeurDbt
+    from warehouse.dbt_runner import DbtRunner
     from warehouse.workspace import Workspace
 
     need_real(FILOSOFI_2021, EPCI_2024)
@@ -236,10 +236,10 @@ def test_a_build_failure_withdraws_the_files_landed_since_the_last_publication(
         ingested = plan.for_source("cog_insee", bad)
         ingest.land(ws, ingested.run_id, ingest.validate_and_stage(ws, ingested))
     bad_sha = next(sha for sha, e in ws.landing.manifest().items() if e["run_id"] == ingested.run_id)
-    with ws.writer_lock(), ConstructeurDbt() as constructeur:  # dags/build_warehouse.py: construire
+    with ws.writer_lock(), DbtRunner() as dbt:  # dags/build_warehouse.py: construire
         rebuild = plan.for_rebuild(ws)
         with pytest.raises(run.FilesWithdrawn) as failure:
-            run.build_step(ws, rebuild.ref, None, constructeur.build)
+            run.build_step(ws, rebuild.ref, None, dbt)
 
     message = " ".join(str(failure.value).split())
     assert ("not_null_stg_geo__communes_code_commune : modèle stg_geo__communes, colonne code_commune : "

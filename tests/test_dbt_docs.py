@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from warehouse.build import DBT_PROJECT
+from warehouse.dbt_runner import DBT_PROJECT
 
 
 def test_every_mart_column_has_a_description_a_type_and_a_label() -> None:

@@ -83,13 +83,13 @@ def test_a_second_writer_is_refused_while_the_first_runs(small_ws: Path, tmp_pat
 
 def test_a_failed_dbt_build_is_reported_in_french_and_nothing_is_published(
         small_ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """dbt runs in a child process started by the run (warehouse.constructeur): its failure must come back as
+    """dbt runs in a child process started by the run (DbtRunner(background=True)): its failure must come back as
     the run's French error, with the failing model, and leave the served file and no process behind."""
     import functools
     import multiprocessing
 
     from warehouse import run
-    from warehouse.constructeur import ConstructeurDbt
+    from warehouse.dbt_runner import DbtRunner
 
     need_real(FILOSOFI_2021, EPCI_2024)
     served = small_ws / "serving" / "pacte.duckdb"
@@ -97,7 +97,7 @@ def test_a_failed_dbt_build_is_reported_in_french_and_nothing_is_published(
     manifest_before = (small_ws / "landing" / "_manifest.json").read_bytes()
     # A coverage rule that is not a number breaks the SQL of the gaps (int_ecarts__ecarts_epci).
     regle = json.dumps({"couverture": {"ecart_partiel": "pas_un_nombre", "part_population_min": 50}})
-    monkeypatch.setattr(run, "ConstructeurDbt", functools.partial(ConstructeurDbt, extra=("--vars", regle)))
+    monkeypatch.setattr(run, "DbtRunner", functools.partial(DbtRunner, extra=("--vars", regle)))
     code = main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "dbt")),
                  "--workspace", str(small_ws)])
     err = capsys.readouterr().err.replace("\n", "")  # the console wraps long messages

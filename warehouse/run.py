@@ -17,8 +17,8 @@ import duckdb
 from ingestion import reference
 from ingestion.errors import PacteError
 from warehouse import ingest, plan
-from warehouse.build import DbtBuild, build, run_dbt
-from warehouse.constructeur import ConstructeurDbt
+from warehouse.build import build
+from warehouse.dbt_runner import DbtRunner
 from warehouse.publish import current_publication, publish, repair_mirror
 from warehouse.workspace import Workspace
 
@@ -65,7 +65,7 @@ def resolve_departements(ws: Workspace, codes: list[str], geo_millesime: int) ->
 
 
 def build_step(ws: Workspace, ref: plan.RunRef, geo_millesime: int | None,
-               dbt_build: DbtBuild = run_dbt) -> dict[str, Any]:
+               dbt: DbtRunner | None = None) -> dict[str, Any]:
     """Build the warehouse off to the side (dbt) for the run's départements and those already published;
     returns what the publish step needs (JSON-serialisable).
 
@@ -76,7 +76,7 @@ def build_step(ws: Workspace, ref: plan.RunRef, geo_millesime: int | None,
     geo = choose_geo_millesime(ws, geo_millesime)
     departements = sorted(set(ws.departements()) | set(resolve_departements(ws, ref.departements, geo)))
     try:
-        result = build(ws, ref.run_id, departements, geo, dbt_build)
+        result = build(ws, ref.run_id, departements, geo, (dbt or DbtRunner()).build)
     except Exception as exc:
         retrait = _withdraw_unpublished(ws, ref.run_id, exc)
         if retrait is None or not isinstance(exc, (PacteError, duckdb.Error)):
@@ -136,7 +136,7 @@ def run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | None 
         if on_plan:
             on_plan(run_plan)
         # dbt is imported and the project parsed in a child process while the files are validated.
-        with ConstructeurDbt() as constructeur:
+        with DbtRunner(background=True) as dbt:
             entries = ingest.validate_and_stage(ws, run_plan, progress)
             ingest.land(ws, run_plan.run_id, entries)
-            return publish_step(ws, run_plan.run_id, build_step(ws, run_plan.ref, geo_millesime, constructeur.build))
+            return publish_step(ws, run_plan.run_id, build_step(ws, run_plan.ref, geo_millesime, dbt))
