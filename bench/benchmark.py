@@ -104,9 +104,10 @@ def main() -> None:
     root = args.dossier or Path(tempfile.mkdtemp(prefix="pacte-bench-"))
     inbox = root / "inbox"
     build_demo_inbox(inbox, REPO / ".cache" / "registry", args.departement)
-    size_mb = sum(p.stat().st_size for p in inbox.iterdir()) / 1e6
+    files = [p for p in inbox.iterdir() if not p.name.startswith(".")]  # not the lineage sidecar and marker
+    size_mb = sum(p.stat().st_size for p in files) / 1e6
     scan_s, scan_rows = raw_scan(inbox)
-    results = {"fichiers_entree": len(list(inbox.iterdir())), "taille_entree_mo": round(size_mb, 1),
+    results = {"fichiers_entree": len(files), "taille_entree_mo": round(size_mb, 1),
                "scan_duckdb_s": round(scan_s, 2), "lignes_scannees": scan_rows}
     # (label, départements, workspace): the additional département reuses the first workspace, where every
     # file is already landed — the everyday case of a second diagnostic on the same national files.
