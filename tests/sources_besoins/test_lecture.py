@@ -180,7 +180,8 @@ def test_real_caf_iris_rolled_up_to_communes(besoins_ws: Path) -> None:
             assert got[code][1] == ("ok" if valeur is not None else "secret")
     # Angoulême has masked IRIS (NOTE 3 and 5): its RSA count stays secret, never summed as 0.
     angouleme = _served(besoins_ws, """select valeur, statut, nb_iris_masques, note_max
-                                       from intermediate.int_besoins__caf_communes where code_geo = '16015' and variable = 'ARSAS' and millesime = 2020""")
+                                       from intermediate.int_besoins__caf_communes
+                                       where code_geo = '16015' and variable = 'ARSAS' and millesime = 2020""")
     assert angouleme[0][0] is None and angouleme[0][1] == "secret" and angouleme[0][2] >= 3 and angouleme[0][3] == 5
 
 
