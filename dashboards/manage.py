@@ -379,6 +379,10 @@ def import_and_verify(zip_path: Path, served: Path, objects: dict[str, list[dict
                 flush=True,
             )
         apply_security()
+    # Responses and PDFs kept by the running Superset were made with the previous charts and datasets.
+    for cached in ("cache", "pdf"):
+        shutil.rmtree(superset_home() / cached, ignore_errors=True)
+    print("  caches des réponses et des PDF vidés (nouvelle définition des tableaux de bord)", flush=True)
 
 
 def prune_removed(objects: dict[str, list[dict[str, Any]]]) -> None:
