@@ -11,7 +11,7 @@ export SCARF_NO_ANALYTICS := true
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint lock superset-stop clean-demo dashboards
+.PHONY: setup demo test test-fast lint lock superset-stop clean-demo dashboards taxonomies
 
 $(UV):
 	$(PY311) -m venv $(VENVS)/tools
@@ -48,6 +48,15 @@ test: setup
 ## dashboards: render dashboards/bundle and the dbt exposures from dashboards/spec/ (review the YAML diff)
 dashboards: setup
 	PYTHONPATH=$(CURDIR) $(PIPELINE_PY) -m dashboards.bundle_builder
+
+## taxonomies: regenerate the seed of the data·inclusion référentiels after upgrading data-inclusion-schema
+taxonomies: setup
+	PYTHONPATH=$(CURDIR) $(PIPELINE_PY) dbt_project/scripts/update_taxonomy_seeds.py
+
+## test-fast: the tests that need no whole-chain run (no demo build, no real-file run, no Superset, no Airflow)
+test-fast: setup
+	$(PIPELINE_PY) -m ruff check .
+	PYTHONPATH=$(CURDIR) $(PIPELINE_PY) -m pytest -m "not e2e and not superset and not airflow"
 
 lint: setup
 	$(PIPELINE_PY) -m ruff check .

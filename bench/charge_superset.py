@@ -5,7 +5,8 @@ Run it on the demo (after `make demo`) with the Superset venv::
     .venvs/superset/bin/python bench/charge_superset.py [--utilisateurs 20] [--passages 3]
 
 Each simulated member logs in through the login form, then for each dashboard (in a random order) sends
-exactly the data requests the page makes (dashboards/http_client.py), four at a time like a browser. Half
+exactly the data requests the page makes (dashboards/http_client.py), four at a time like a browser, and
+reads it for `--pause` seconds (± 50 %) before the next one (0: back to back, the saturation case). Half
 of the members belong to département 16, half to 40 (accounts `charge_comite16` / `charge_comite40`,
 created once with manage.py). Bounded: members × passages × requests per pass. Prints p50 / p95 / max per
 kind of request and per dashboard opening, requests per second and errors; `--json F` writes them.
@@ -73,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=os.environ.get("PACTE_SUPERSET_URL", "http://127.0.0.1:8088"))
     parser.add_argument("--utilisateurs", type=int, default=20)
     parser.add_argument("--passages", type=int, default=3, help="ouvertures de chaque tableau de bord par membre")
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="secondes de lecture entre deux tableaux de bord (0 : enchaînés, charge maximale)")
     parser.add_argument("--graine", type=int, default=7)
     parser.add_argument("--json", type=Path, help="écrit les mesures dans ce fichier")
     args = parser.parse_args(argv)
@@ -113,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
                     list(browser.map(lambda r: send(member, r), pages[slug]))
                     with lock:
                         openings[slug].append((time.perf_counter() - started) * 1000)
+                    if args.pause:
+                        time.sleep(rng.uniform(0.5, 1.5) * args.pause)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(args.utilisateurs) as pool:
@@ -121,13 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(len(v) for v in latencies.values())
     every = [x for v in latencies.values() for x in v]
     report = {
-        "url": args.url, "utilisateurs": args.utilisateurs, "passages": args.passages,
+        "url": args.url, "utilisateurs": args.utilisateurs, "passages": args.passages, "pause_s": args.pause,
         "requetes": total, "duree_s": round(duration, 1), "requetes_par_s": round(total / duration, 1),
         "erreurs": len(errors), "toutes": _quantiles(every),
         "par_type": {kind: _quantiles(v) for kind, v in sorted(latencies.items())},
         "ouverture_tableau_de_bord": {slug: _quantiles(v) for slug, v in sorted(openings.items())},
     }  # fmt: skip
-    print(f"{args.utilisateurs} membres de comité × {args.passages} passages × {len(slugs)} tableaux de bord : "
+    print(f"{args.utilisateurs} membres de comité × {args.passages} passages × {len(slugs)} tableaux de bord "
+          f"(lecture {args.pause:g} s entre deux tableaux) : "
           f"{total} requêtes en {duration:.1f} s ({report['requetes_par_s']} req/s), {len(errors)} erreur(s)")
     print(f"  toutes les requêtes : p50 {report['toutes']['p50_ms']} ms, p95 {report['toutes']['p95_ms']} ms, "
           f"max {report['toutes']['max_ms']} ms")

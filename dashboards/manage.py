@@ -381,6 +381,10 @@ def import_and_verify(zip_path: Path, served: Path, objects: dict[str, list[dict
                 flush=True,
             )
         apply_security()
+    # Responses and PDFs kept by the running Superset were made with the previous charts and datasets.
+    for cached in ("cache", "pdf"):
+        shutil.rmtree(superset_home() / cached, ignore_errors=True)
+    print("  caches des réponses et des PDF vidés (nouvelle définition des tableaux de bord)", flush=True)
 
 
 def prune_removed(objects: dict[str, list[dict[str, Any]]]) -> None:
@@ -676,6 +680,9 @@ def cmd_start(args: argparse.Namespace) -> int:
         proc = subprocess.Popen(
             [str(superset_bin().with_name("gunicorn")), "--bind", f"{args.host}:{args.port}", "--workers", str(workers),
              "--threads", str(threads), "--worker-class", "gthread", "--timeout", "120", "--graceful-timeout", "20",
+             # browsers keep connections open between two dashboards; gunicorn's 2 s default closes them under
+             # their feet (a request sent on a closed connection fails)
+             "--keep-alive", "75",
              "--limit-request-line", "0", "--limit-request-field_size", "0", "--access-logfile", "-", APP_FACTORY],
             env=superset_env(),
             cwd=home,
@@ -720,6 +727,79 @@ def cmd_stop(_: argparse.Namespace) -> int:
         print(f"Superset n'était plus en cours d'exécution (pid {state['pid']}).", flush=True)
     state_path().unlink(missing_ok=True)
     return 0
+
+
+WARMUP_PREFIX = "prechauffage_"
+
+
+def _warmup_accounts() -> list[tuple[str, str]]:
+    """One account per distinct set of roles of the comité and analyste accounts (the data-response cache is
+    keyed by roles: warming one account of a set serves every account of that set), with a fresh password;
+    returns (identifiant, password) pairs."""
+    import pacte_security as security
+
+    with superset_app_context():
+        from superset import db, security_manager
+
+        sets: set[tuple[str, tuple[str, ...]]] = set()
+        for user in db.session.query(security_manager.user_model).all():
+            if user.username.startswith(WARMUP_PREFIX) or not user.active:
+                continue
+            names = {role.name for role in user.roles}
+            for role_key in ("comite", "analyste"):
+                if role_key in names:
+                    deps = tuple(sorted(n.removeprefix(security.DEPARTEMENT_ROLE_PREFIX) for n in names
+                                        if n.startswith(security.DEPARTEMENT_ROLE_PREFIX)))
+                    if deps:
+                        sets.add((role_key, deps))
+        accounts = []
+        for role_key, deps in sorted(sets):
+            name = f"{WARMUP_PREFIX}{role_key}_{'_'.join(deps)}"
+            password = secrets.token_urlsafe(16)
+            security.ensure_user(name, role_key, list(deps), password)
+            security_manager.find_user(username=name).active = True
+            accounts.append((name, password))
+        db.session.commit()
+    return accounts
+
+
+def _deactivate_warmup_accounts() -> None:
+    with superset_app_context():
+        from superset import db, security_manager
+
+        for user in db.session.query(security_manager.user_model).all():
+            if user.username.startswith(WARMUP_PREFIX):
+                user.active = False
+        db.session.commit()
+
+
+def cmd_prechauffer(args: argparse.Namespace) -> int:
+    """Ask every dashboard's data once per set of roles, so that the first comité member to open a dashboard
+    after a publication or an import gets it from the cache."""
+    sys.path.insert(0, str(REPO))
+    from dashboards.http_client import WebSession, dashboard_requests
+
+    require_secret_key()
+    password = require_env("PACTE_SUPERSET_ADMIN_PASSWORD", "Mot de passe du compte « admin ».")
+    state = read_state()
+    if state is None or not healthy(state["port"]):
+        raise ManageError("Superset ne tourne pas : lancez d'abord « manage.py start ».")
+    base = f"http://127.0.0.1:{state['port']}"
+    started = time.monotonic()
+    accounts = [(ADMIN_USERNAME, password), *_warmup_accounts()]
+    try:
+        admin = WebSession(base, ADMIN_USERNAME, password)
+        slugs = sorted(d["slug"] for d in admin.ok("/api/v1/dashboard/?q=(page_size:100)")["result"])
+        requests_ = [r for slug in slugs for r in dashboard_requests(admin, slug)]
+        failed = 0
+        for name, secret in accounts:
+            session = admin if name == ADMIN_USERNAME else WebSession(base, name, secret)
+            failed += sum(session.call(r).status_code != 200 for r in requests_)
+    finally:
+        _deactivate_warmup_accounts()
+    print(f"Préchauffage : {len(requests_)} requêtes × {len(accounts)} jeux de rôles en "
+          f"{time.monotonic() - started:.0f} s ({failed} en échec).", flush=True)
+    return 0 if failed == 0 else 1
 
 
 def cmd_status(_: argparse.Namespace) -> int:
@@ -769,6 +849,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p_user.set_defaults(func=cmd_utilisateur)
     sub.add_parser("stop", help="arrête Superset (fichier pid)").set_defaults(func=cmd_stop)
     sub.add_parser("status", help="indique si Superset tourne").set_defaults(func=cmd_status)
+    sub.add_parser("prechauffer", help="remplit le cache des tableaux de bord pour chaque jeu de rôles (après un "
+                   "import ou une publication)").set_defaults(func=cmd_prechauffer)
     p_export = sub.add_parser("export", help="ré-exporte les tableaux de bord du bundle en YAML")
     p_export.add_argument("--out", required=True,
                           help="dossier de sortie (écrasé), hors de dashboards/ : le bundle se rend depuis dashboards/spec/")

@@ -7,6 +7,9 @@
   cache a NullCache; what stays cached is the query-result cache, whose key holds the RLS clauses of the
   user (`security_manager.get_rls_cache_key`). Here, every response that may hold rows is also marked
   `private, no-store`, so that no proxy between Superset and the browsers keeps it either.
+* **A response cache that is safe per user**: whole data responses are kept under a key made of the request,
+  the account's roles (which decide its permissions and its département row filters) and the served file's
+  identity; a served response skips Superset's per-request work (permissions, query context, serialisation).
 * **A clean French refusal** for comité accounts: an `explore_json` request that is not a saved chart's
   (unknown slice, other viz type, other dataset) is refused with 403 before Superset builds the chart
   (an unknown viz type made it answer 500); pages they may not open (/sqllab/, /explore/…) get a French
@@ -182,6 +185,50 @@ def dashboard_pdf_response(slug: str) -> Any:
                      download_name=f"{slug}_{'-'.join(departements)}.pdf", max_age=0)
 
 
+# --------------------------------------------------------------------------- response cache
+
+# Data responses kept whole, keyed by what decides them: the request (path, query string, body), the
+# account's roles (they decide permissions and the département row filters: two accounts with the same
+# roles get the same rows) and the served file's identity (a publication changes every key). Only 200s are
+# kept: a refusal goes through the security checks every time. Superset's own response cache, keyed by URL
+# only, stays off (superset_config.py).
+CACHED_ENDPOINTS = {("GET", "/superset/explore_json/"), ("POST", "/api/v1/chart/data")}
+RESPONSE_TIMEOUT_S = 3600
+
+
+def _served_identity() -> str | None:
+    served = _served_file()
+    if served is None:
+        return None
+    stat = served.stat()
+    return f"{stat.st_ino}-{stat.st_mtime_ns}"
+
+
+def response_cache_key(request: Any, user: Any) -> str | None:
+    """Cache key of a data request, or None when it must not be cached (forced refresh, export, anonymous)."""
+    import hashlib
+
+    if (request.method, request.path) not in CACHED_ENDPOINTS or not getattr(user, "is_authenticated", False):
+        return None
+    body = request.get_data(cache=True) or b""
+    if request.args.get("force") == "true" or any(request.args.get(f) == "true" for f in ("csv", "xlsx", "query")):
+        return None
+    if body:
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return None
+        if payload.get("force") or payload.get("result_format", "json") != "json":
+            return None
+    served = _served_identity()
+    if served is None:
+        return None
+    roles = ",".join(sorted(role.name for role in user.roles))
+    digest = hashlib.sha256(b"\0".join([request.method.encode(), request.full_path.encode(), body,
+                                         roles.encode(), served.encode()])).hexdigest()
+    return f"pacte_reponse_{digest}"
+
+
 def install(app: Any, blank_tile_path: str, blank_tile: bytes) -> None:
     """Register the hooks and routes on Superset's Flask app."""
     from flask import Response, request, send_file
@@ -211,6 +258,32 @@ def install(app: Any, blank_tile_path: str, blank_tile: bytes) -> None:
                 if reason := _explore_json_refusal(request):
                     return _json_error(403, ACCES_LIMITE.format(reason))
         return None
+
+    @app.before_request
+    def pacte_cached_response() -> Any:
+        from flask import g
+        from flask_login import current_user
+        from superset.extensions import cache_manager
+
+        key = response_cache_key(request, current_user)
+        if key is None:
+            return None
+        g.pacte_cache_key = key
+        body = cache_manager.data_cache.get(key)
+        if body is None:
+            return None
+        return Response(body, status=200, mimetype="application/json", headers={"X-Pacte-Cache": "hit"})
+
+    @app.after_request
+    def pacte_store_response(response: Response) -> Response:
+        from flask import g
+        from superset.extensions import cache_manager
+
+        key = g.pop("pacte_cache_key", None)
+        if key and response.status_code == 200 and response.mimetype == "application/json" \
+                and "X-Pacte-Cache" not in response.headers:
+            cache_manager.data_cache.set(key, response.get_data(), timeout=RESPONSE_TIMEOUT_S)
+        return response
 
     @app.after_request
     def pacte_private_data(response: Response) -> Response:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
+
+from superset.utils.log import AbstractEventLogger
 
 _REPO = Path(__file__).resolve().parent.parent
 PACTE_SUPERSET_HOME = Path(os.environ.get("PACTE_SUPERSET_HOME") or _REPO / ".superset").resolve()
@@ -63,6 +66,18 @@ DATA_CACHE_CONFIG = {
 # default (metastore cache in the SQLite metadata DB; works with flask-caching<2.4).
 
 RATELIMIT_STORAGE_URI = "memory://"
+
+
+class NoEventLogger(AbstractEventLogger):
+    """Superset writes a row per request into its metadata database (the « logs » table): a write, under the
+    SQLite lock, on every chart of every dashboard of every comité member (12 % of the CPU of a dashboard
+    served, measured with py-spy). The comités do not use the activity log; gunicorn's access log stays."""
+
+    def log(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+EVENT_LOGGER = NoEventLogger()
 
 # --- Security -------------------------------------------------------------------
 # Comité accounts only get the data of the dashboards' saved charts (dashboards/pacte_security.py).

@@ -41,7 +41,7 @@ def start_superset(served: Path, console: Console) -> None:
     env = {**os.environ, **creds, "PACTE_SUPERSET_HOME": str(SUPERSET_HOME)}
     manage = [str(SUPERSET_PY), str(REPO_ROOT / "dashboards" / "manage.py")]
     for step, args in (("initialisation", ["init"]), ("import des tableaux de bord", ["import", "--served", str(served)]),
-                       ("démarrage", ["start"])):
+                       ("démarrage", ["start"]), ("préchauffage des tableaux de bord", ["prechauffer"])):
         console.print(f"Superset : {step}…")
         proc = subprocess.run(manage + args, env=env, capture_output=True, text=True, timeout=600)
         if proc.returncode != 0:

@@ -21,4 +21,4 @@ COPY --chown=superset:superset warehouse/__init__.py warehouse/supervisor.py ./w
 USER superset
 EXPOSE 8088
 CMD ["gunicorn", "--bind", "0.0.0.0:8088", "--workers", "2", "--worker-class", "gthread", "--threads", "4", \
-     "--timeout", "120", "--limit-request-line", "0", "--limit-request-field_size", "0", "superset.app:create_app()"]
+     "--timeout", "120", "--keep-alive", "75", "--limit-request-line", "0", "--limit-request-field_size", "0", "superset.app:create_app()"]

@@ -80,3 +80,16 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "SYNTHÉTIQUES" in proc.stdout
     return ws
+
+
+# Fixtures that run the whole chain (Airflow DAG, a full CLI run on national files, a real Superset): a test
+# that uses one is end-to-end. `make test-fast` leaves them out (a developer's loop of a minute or two); CI
+# (`make test`) runs everything.
+E2E_FIXTURES = {"demo_ws", "charente_ws", "small_ws", "two_departements", "served_db", "superset_server",
+                "besoins_ws"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)

@@ -174,6 +174,7 @@ def _cog_with_empty_codgeo(target: Path) -> int:
     return header + 10
 
 
+@pytest.mark.e2e  # two full builds
 def test_empty_codgeo_is_refused_before_landing_and_the_good_cog_then_publishes(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 17: an empty code used to pass validation, be landed, and make every later dbt build fail."""
@@ -201,6 +202,7 @@ def test_empty_codgeo_is_refused_before_landing_and_the_good_cog_then_publishes(
     assert (ws / "serving" / "pacte.duckdb").exists()
 
 
+@pytest.mark.e2e  # two full builds
 def test_a_build_failure_withdraws_the_files_landed_since_the_last_publication(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """A file that passes its suite but breaks a dbt test (here: the COG suite without its not-null checks,

@@ -47,3 +47,18 @@ def test_dbt_docs_generate_on_the_demo_warehouse(demo_ws: Path, tmp_path: Path) 
     catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
     nodes = {n["metadata"]["name"]: n for n in catalog["nodes"].values()}
     assert "indicateurs_t0" in nodes and "valeur" in {c.lower() for c in nodes["indicateurs_t0"]["columns"]}
+
+
+def test_taxonomy_seed_is_what_the_package_says() -> None:
+    """dbt reads the data·inclusion référentiels from a committed seed; it must equal what the installed
+    package (v1) and the last v0 wheel say (regenerate with dbt_project/scripts/update_taxonomy_seeds.py)."""
+    import importlib.util
+
+    script = DBT_PROJECT / "scripts" / "update_taxonomy_seeds.py"
+    spec = importlib.util.spec_from_file_location("update_taxonomy_seeds", script)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = (DBT_PROJECT / "seeds" / "ref_data_inclusion__taxonomies.csv").read_text(encoding="utf-8")
+    assert committed == module.expected_seed(), "lancez « make taxonomies » et committez le seed"
+    assert "v1,thematiques,famille--garde-denfants,Garde d’enfants,famille" in committed

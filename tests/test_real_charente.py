@@ -123,3 +123,35 @@ def test_epci_poor_persons_count_secret_communes_at_the_covered_rate(served) -> 
     assert departement == pytest.approx(estimate(raw[raw.CODGEO.str.startswith("16")])[0], abs=1e-3)
     # France: communes of COG 2024 (the file's arrondissements of Paris, Lyon, Marseille are not communes).
     assert france == pytest.approx(estimate(raw[raw.CODGEO.isin(compo.CODGEO)])[0], abs=1e-3)
+
+
+def test_an_epci_without_any_commune_in_the_file_appears_unknown_with_its_reason(tmp_path: Path) -> None:
+    """A file cut without the communes of one EPCI (small communes left out, an extract of part of the
+    département) does not make the build fail: that EPCI appears, its values unknown, with the reason."""
+    import openpyxl
+
+    from tests.conftest import EPCI_2024, FILOSOFI_2021, charente_filosofi, need_real, run_cli
+
+    need_real(FILOSOFI_2021, EPCI_2024)
+    table = list(openpyxl.load_workbook(EPCI_2024, read_only=True)["Composition_communale"].iter_rows(values_only=True))
+    siren = next(r for r in table if r and r[0] == "CODGEO").index("EPCI")
+    rows = [r for r in table if r and isinstance(r[0], str) and r[0][:2] == "16"]
+    epci = "200071827"  # Grand Angoulême: all its communes left out of the file
+    left_out = {r[0] for r in rows if r[siren] == epci}
+    assert left_out
+    inbox = tmp_path / "inbox"
+    source = charente_filosofi(tmp_path / "full.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    inbox.mkdir()
+    (inbox / "cc_filosofi_2021_COM.csv").write_text(
+        source[0] + "".join(line for line in source[1:] if line.split(";")[0].strip('"') not in left_out),
+        encoding="utf-8")
+    (inbox / EPCI_2024.name).symlink_to(EPCI_2024)
+    proc = run_cli("run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(tmp_path / "ws"))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    with duckdb.connect(str(tmp_path / "ws" / "serving" / "pacte.duckdb"), read_only=True) as con:
+        rows = con.execute("select statut, precision_statut, valeur from marts.indicateurs_epci "
+                           "where code_epci = ? and indicateur_id = 'taux_pauvrete_60'", [epci]).fetchall()
+        others = con.execute("select count(*) from marts.indicateurs_epci where code_epci <> ? and "
+                             "indicateur_id = 'taux_pauvrete_60' and valeur is not null", [epci]).fetchone()[0]
+    assert rows == [("non_disponible", "aucune donnée pour les communes de cet EPCI dans les fichiers chargés", None)]
+    assert others == 8

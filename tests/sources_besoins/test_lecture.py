@@ -172,14 +172,15 @@ def test_real_caf_iris_rolled_up_to_communes(besoins_ws: Path) -> None:
         expected = _caf_rollup_expected(variable)
         got = {r[0]: r[1:] for r in _served(besoins_ws, f"""
             select code_geo, valeur, statut, valeur_partielle, nb_iris, nb_iris_masques, note_max
-            from staging.stg_caf__valeurs_communes
+            from intermediate.int_besoins__caf_communes
             where variable = '{variable}' and millesime = 2020 and code_geo like '16%' and origine = 'iris'""")}
         assert set(got) == set(expected)
         for code, (valeur, partielle, n) in expected.items():
             assert got[code][0] == valeur and got[code][2] == partielle and got[code][3] == n, code
             assert got[code][1] == ("ok" if valeur is not None else "secret")
     # Angoulême has masked IRIS (NOTE 3 and 5): its RSA count stays secret, never summed as 0.
-    angouleme = _served(besoins_ws, """select valeur, statut, nb_iris_masques, note_max from staging.stg_caf__valeurs_communes
+    angouleme = _served(besoins_ws, """select valeur, statut, nb_iris_masques, note_max
+                                       from intermediate.int_besoins__caf_communes
                                        where code_geo = '16015' and variable = 'ARSAS' and millesime = 2020""")
     assert angouleme[0][0] is None and angouleme[0][1] == "secret" and angouleme[0][2] >= 3 and angouleme[0][3] == 5
 

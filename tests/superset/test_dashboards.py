@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import re
 import shutil
 import statistics
 import time
@@ -149,7 +150,7 @@ def test_ranking_charts_show_the_latest_millesime_of_each_epci(
         got = {r["EPCI (millésime)"]: r["valeur"] for r in rows}
         assert got == {f"{libelle} ({year})": v for libelle, v in expected.items()}, name
     rows = _chart_rows(admin, saved_charts["Carte des EPCI — indicateur choisi"], DEFAULT_INDICATOR)
-    assert {r["infobulle"].split(" : ")[0]: r["valeur"] for r in rows} == expected
+    assert {r["infobulle"].split(" : ")[0]: r["valeur"] for r in rows} == pytest.approx(expected, abs=1e-6)
     assert all(r["infobulle"].endswith(f"({year})") for r in rows)
     table = _chart_rows(admin, saved_charts["Taux de pauvreté par EPCI"])
     assert {r["libelle"] for r in table} == {libelle for (libelle, ind) in latest["epci"] if ind == "taux_pauvrete_60"}
@@ -460,4 +461,8 @@ def test_dashboard_renders_for_a_comite_member(browser: Any, superset_server: di
     page = browser.find_element(By.TAG_NAME, "body").text
     assert DASHBOARDS[slug] in page or DASHBOARDS[slug] in browser.title
     assert page.count("Source :") >= expected, "a source line under every chart"
+    # French to the comité: no « N/A » for an empty cell, no « records », no true/false
+    english = {word: len(re.findall(rf"\b{word}\b", page)) for word in ("N/A", "records", "true", "false")}
+    assert not any(english.values()), english
+    assert "Télécharger ce tableau de bord en PDF" in page
     assert screenshot.stat().st_size > 10_000

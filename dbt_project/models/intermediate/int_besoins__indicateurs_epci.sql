@@ -3,6 +3,21 @@
 -- One row per EPCI × diagnostic département it touches × indicator × millésime (× période).
 with epci_departement as (select * from {{ ref('int_geo__epci_diagnostic') }}),
 territoires as (select * from {{ ref('int_besoins__indicateurs_territoires') }}),
+-- Every EPCI of the diagnostic for every indicator × millésime × période published for some EPCI: an EPCI
+-- none of whose communes is in a file (small communes left out, a file cut to part of the département)
+-- appears with its value unknown and the reason, instead of missing (which made the build fail).
+epci_valeurs as (
+    select 'epci' as niveau, e.code_epci as code_territoire, c.indicateur_id, c.millesime, c.periode,
+           t.valeur, t.numerateur, t.denominateur, coalesce(t.statut, 'non_disponible') as statut,
+           t.part_population_couverte, t.donnees_synthetiques,
+           case when t.indicateur_id is null
+                then 'aucune donnée pour les communes de cet EPCI dans les fichiers chargés' end as precision_statut
+    from (select distinct code_epci from epci_departement) as e
+    cross join (select distinct indicateur_id, millesime, periode from territoires where niveau = 'epci') as c
+    left join territoires as t
+        on t.niveau = 'epci' and t.code_territoire = e.code_epci and t.indicateur_id = c.indicateur_id
+        and t.millesime = c.millesime and t.periode is not distinct from c.periode
+),
 lignes as (
 select
     e.code_epci::varchar as code_epci,
@@ -22,6 +37,7 @@ select
     t.periode::varchar as periode,
     {{ millesime_cog() }}::integer as geo_millesime,
     t.statut::varchar as statut,
+    t.precision_statut::varchar as precision_statut,
     t.part_population_couverte::double as part_population_couverte,
     round(d.valeur, 4)::double as valeur_departement,
     round(f.valeur, 4)::double as valeur_france,
@@ -33,7 +49,7 @@ select
     r.source::varchar as source,
     coalesce(t.donnees_synthetiques, false)::boolean as donnees_synthetiques
 from epci_departement as e
-join territoires as t on t.niveau = 'epci' and t.code_territoire = e.code_epci
+join epci_valeurs as t on t.code_territoire = e.code_epci
 join {{ ref('ref_indicateurs') }} as r using (indicateur_id)
 left join territoires as d
     on d.niveau = 'departement' and d.code_territoire = e.code_departement and d.millesime = t.millesime

@@ -24,7 +24,7 @@ caf as (
            valeur, statut, donnees_synthetiques
     from (
         select niveau, code_geo, millesime, periode, variable, valeur, statut, donnees_synthetiques
-        from {{ ref('stg_caf__valeurs_communes') }}
+        from {{ ref('int_besoins__caf_communes') }}
         union all
         select niveau, code_geo, millesime, periode, variable, valeur, statut, donnees_synthetiques
         from {{ ref('stg_caf__valeurs') }}

@@ -73,6 +73,7 @@ select
     e.categorie::varchar as thematique,
     coalesce(c.libelle_categorie, e.categorie)::varchar as libelle_thematique,
     round(e.indice_besoin, 2)::double as indice_besoin,
+    coalesce({{ nombre_fr('round(e.indice_besoin, 2)', 2) }}, 'non mesuré')::varchar as indice_besoin_texte,
     round(e.indice_offre, 2)::double as indice_offre,
     e.ecart::double as ecart,
     e.nb_services_distincts::integer as nb_services,

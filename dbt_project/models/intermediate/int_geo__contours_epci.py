@@ -6,6 +6,8 @@ import pandas as pd
 import shapely
 
 DISPLAY_TOLERANCE_DEG = 0.002  # ≈ 200 m: EPCI maps are read at département scale
+# Coordinates on a 1e-5° grid (≈ 1 m): 17-digit floats would triple the JSON every map request parses.
+GRID_DEG = 0.00001
 
 COLUMNS = ["code_epci", "libelle", "nb_communes", "departements", "geojson", "longitude", "latitude", "surface_km2", "population"]
 TYPES = {"code_epci": "string", "libelle": "string", "nb_communes": "int64", "departements": "string",
@@ -21,6 +23,7 @@ def model(dbt, session):
     for code, group in communes.groupby("code_epci", sort=True):
         geom = shapely.union_all([shapely.from_wkb(bytes.fromhex(w)) for w in group["geometrie_wkb"]])
         geom = shapely.simplify(geom, DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+        geom = shapely.set_precision(geom, GRID_DEG)
         point = geom.representative_point()
         out.append({
             "code_epci": code,

@@ -1,3 +1,4 @@
+-- (Business rule, hence intermediate: the masking of IRIS never becomes 0 in a commune.)
 -- CAF values per commune: IRIS rolled up to their commune (CODGEO[:5]) plus commune files passed through.
 -- Masking rule: a masked IRIS is never summed as 0. When at least one IRIS of the commune is masked for a
 -- variable, the commune value is NULL with statut 'secret'; the sum of the published IRIS is kept apart in
