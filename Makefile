@@ -11,7 +11,7 @@ export SCARF_NO_ANALYTICS := true
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test test-fast lint lock superset-stop clean-demo dashboards taxonomies
+.PHONY: setup demo test test-fast lint lock superset-stop clean-demo dashboards taxonomies dbt-build
 
 $(UV):
 	$(PY311) -m venv $(VENVS)/tools
@@ -48,6 +48,12 @@ test: setup
 ## dashboards: render dashboards/bundle and the dbt exposures from dashboards/spec/ (review the YAML diff)
 dashboards: setup
 	PYTHONPATH=$(CURDIR) $(PIPELINE_PY) -m dashboards.bundle_builder
+
+## dbt-build: dbt alone on a workspace's landed files (default var/demo), into dbt_project/target/dev.duckdb;
+## then plain dbt commands work from dbt_project/. Options: WORKSPACE=…, DBT_ARGS="-s int_besoins__valeurs+"
+WORKSPACE ?= var/demo
+dbt-build: setup
+	PYTHONPATH=$(CURDIR) $(PIPELINE_PY) -m warehouse.dev_build --workspace $(WORKSPACE) -- $(DBT_ARGS)
 
 ## taxonomies: regenerate the seed of the data·inclusion référentiels after upgrading data-inclusion-schema
 taxonomies: setup
