@@ -245,7 +245,7 @@ def test_a_build_failure_withdraws_the_files_landed_since_the_last_publication(
 
     message = " ".join(str(failure.value).split())
     assert ("not_null_stg_geo__communes_code_commune : modèle stg_geo__communes, colonne code_commune : "
-            "valeurs manquantes (1 ligne(s) en échec)") in message
+            "valeurs manquantes (1 ligne(s) en échec) — en cause : « Apremont » (département 01)") in message
     assert f"• {EPCI_2024.name} (cog_insee, SHA-256 {bad_sha[:12]}…)" in message
     assert [e["sha256"] for e in failure.value.retires] == [bad_sha]
     assert sha256(served) == before

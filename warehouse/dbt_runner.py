@@ -19,6 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import duckdb
+
 from ingestion.errors import PacteError
 from warehouse.adapter_shim import own_duckdb_handle
 from warehouse.workspace import BUILD_FILE, REPO_ROOT
@@ -54,8 +56,56 @@ DBT_RULES_FR = {
 }
 
 
-def describe_failure(result: Any) -> str:
-    """One failed dbt node, readable: `<node> : modèle M, colonne C : règle (n ligne(s) en échec)`."""
+# Columns that name a territory in a failing row, in the order a reader expects them.
+TERRITORY_LABELS = {"code_commune": "commune", "codgeo": "commune", "code_iris": "IRIS", "code_epci": "EPCI",
+                    "code_departement": "département", "indicateur_id": "indicateur", "millesime": "millésime"}
+NAME_COLUMNS = ("libelle_commune", "libelle_epci", "libelle", "nom")
+SHOWN_ROWS = 5
+
+
+def _describe_row(row: dict[str, Any]) -> str:
+    parts = [f"{label} {row[c]}" for c, label in TERRITORY_LABELS.items() if row.get(c) is not None]
+    if not parts:  # a rule on something else than a territory: its first values
+        parts = [f"{k} = {v}" for k, v in list(row.items())[:3]]
+    name = next((row[c] for c in NAME_COLUMNS if row.get(c)), None)
+    return f"« {name} » ({', '.join(parts)})" if name else ", ".join(parts)
+
+
+def failing_rows(node: Any, build_file: Path) -> str:
+    """The territories a failed test is about, read from the build file (French, at most SHOWN_ROWS).
+
+    A not_null test only returns the empty column, so its rows are re-read whole from the model to name the
+    commune or EPCI; other tests return the offending rows (codes, keys) themselves. Best effort: the failure
+    is reported anyway when the rows cannot be read."""
+    meta = getattr(node, "test_metadata", None)
+    model = (getattr(node, "attached_node", None) or "").rsplit(".", 1)[-1]
+    try:
+        with duckdb.connect(str(build_file), read_only=True) as con:
+            if meta is not None and meta.name == "not_null" and model and getattr(node, "column_name", None):
+                schema = con.execute("SELECT schema_name FROM duckdb_tables() WHERE table_name = $1 UNION ALL "
+                                     "SELECT schema_name FROM duckdb_views() WHERE view_name = $1",
+                                     [model]).fetchone()
+                if schema is None:
+                    return ""
+                sql = f'SELECT * FROM "{schema[0]}"."{model}" WHERE "{node.column_name}" IS NULL'
+            elif getattr(node, "compiled_code", None):
+                sql = node.compiled_code
+            else:
+                return ""
+            cur = con.execute(f"SELECT * FROM ({sql}) AS echecs LIMIT {SHOWN_ROWS + 1}")
+            columns = [d[0] for d in cur.description]
+            rows = [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]
+    except duckdb.Error:
+        return ""
+    if not rows:
+        return ""
+    shown = " ; ".join(_describe_row(r) for r in rows[:SHOWN_ROWS])
+    return f" — en cause : {shown}" + (" ; …" if len(rows) > SHOWN_ROWS else "")
+
+
+def describe_failure(result: Any, build_file: Path | None = None) -> str:
+    """One failed dbt node, readable: `<node> : modèle M, colonne C : règle (n ligne(s) en échec) — en cause :
+    <territoires>` (the territories when `build_file` can be read)."""
     node = result.node
     kind = node.resource_type
     message = " ".join(str(result.message or "").split())[:400]
@@ -75,7 +125,8 @@ def describe_failure(result: Any) -> str:
         column = getattr(node, "column_name", None) or kwargs.get("column_name")
         where = f"modèle {model}" + (f", colonne {column}" if column else "")
         lignes = f" ({result.failures} ligne(s) en échec)" if getattr(result, "failures", None) else ""
-        return f"{node.name} : {where} : {regle}{lignes}"
+        territoires = failing_rows(node, build_file) if build_file is not None and str(result.status) == "fail" else ""
+        return f"{node.name} : {where} : {regle}{lignes}{territoires}"
     if kind == "unit_test":
         return f"{node.name} : test unitaire du modèle {getattr(node, 'model', '?')} : {message}"
     return f"{node.name} : {message}" if message else f"{node.name} : {kind} en erreur"
@@ -161,7 +212,7 @@ def run_dbt(path: Path, work_dir: Path, manifest: Any = None, extra: tuple[str, 
     results = list(res.result or []) if res.result is not None else []
     failed = [r for r in results if str(r.status) in {"error", "fail"}]
     if not res.success or failed:
-        echecs = [describe_failure(r) for r in failed] or [str(res.exception)]
+        echecs = [describe_failure(r, path) for r in failed] or [str(res.exception)]
         raise BuildFailed(echecs, str(work_dir / "dbt_logs" / "dbt.log"), total=len(failed) or None)
     if manifest is None:
         _keep_parse_state(target)
