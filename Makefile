@@ -11,7 +11,7 @@ export SCARF_NO_ANALYTICS := true
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test test-fast lint lock superset-stop clean-demo dashboards taxonomies dbt-build
+.PHONY: setup demo test test-fast lint lock superset-stop clean-demo dashboards taxonomies dbt-build test-slow
 
 $(UV):
 	$(PY311) -m venv $(VENVS)/tools
@@ -48,6 +48,10 @@ test: setup
 ## dashboards: render dashboards/bundle and the dbt exposures from dashboards/spec/ (review the YAML diff)
 dashboards: setup
 	PYTHONPATH=$(CURDIR) $(PIPELINE_PY) -m dashboards.bundle_builder
+
+## test-slow: fault injection (kill -9 of runs at random points, ≈ 20 runs, several minutes)
+test-slow: setup
+	PYTHONPATH=$(CURDIR) $(PIPELINE_PY) -m pytest -m slow -s
 
 ## dbt-build: dbt alone on a workspace's landed files (default var/demo), into dbt_project/target/dev.duckdb;
 ## then plain dbt commands work from dbt_project/. Options: WORKSPACE=…, DBT_ARGS="-s int_besoins__valeurs+"

@@ -46,6 +46,40 @@ def test_publish_while_a_reader_holds_the_served_file(small_ws: Path, tmp_path: 
     assert (small_ws / "serving" / "versions" / version_before / "pacte.duckdb").exists()
 
 
+def test_readers_opening_the_served_file_during_a_publication_never_fail(small_ws: Path, tmp_path: Path) -> None:
+    """Superset and the reports open the served file for every query: a loop of such readers runs across a
+    whole run (validation, build, publication) and must see one version or the other, never an error."""
+    import threading
+
+    need_real(FILOSOFI_2021, EPCI_2024)
+    served = small_ws / "serving" / "pacte.duckdb"
+    errors: list[str] = []
+    versions: list[str] = []
+    stop = threading.Event()
+
+    def read_loop() -> None:
+        while not stop.is_set() and len(versions) < 100_000:  # bounded
+            try:
+                with duckdb.connect(str(served), read_only=True) as con:
+                    versions.append(con.execute("SELECT max(run_id) FROM marts.provenance").fetchone()[0])
+            except duckdb.Error as exc:
+                errors.append(str(exc))
+
+    reader = threading.Thread(target=read_loop)
+    reader.start()
+    try:
+        code = main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "loop")),
+                     "--workspace", str(small_ws)])
+        time.sleep(0.5)  # a few reads of the new version
+    finally:
+        stop.set()
+        reader.join(timeout=60)
+    assert code == 0
+    assert errors == []
+    published = json.loads((small_ws / "serving" / "publication.json").read_text())["version"]
+    assert len(set(versions)) == 2 and versions[-1] == published, (len(versions), set(versions))
+
+
 def test_killed_build_leaves_the_served_file_intact(small_ws: Path, tmp_path: Path) -> None:
     need_real(FILOSOFI_2021, EPCI_2024)
     served = small_ws / "serving" / "pacte.duckdb"

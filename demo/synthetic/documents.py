@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from demo.synthetic.context import DemoContext
+from demo.synthetic.reproducible import freeze
 
 PAGES_ENFANCE = [
     ["Schéma départemental enfance-famille 2023-2027", "Département — document de démonstration (fictif)"],
@@ -74,6 +75,7 @@ def write_docx(path: Path, paragraphs: list[tuple[str, bool]], title: str) -> No
             document.paragraphs[-1].runs[-1].add_break(WD_BREAK.PAGE)
         document.add_paragraph(text)
     document.save(str(path))
+    freeze(path)
 
 
 def write_odt(path: Path, paragraphs: list[tuple[str, bool]], title: str) -> None:
@@ -90,6 +92,7 @@ def write_odt(path: Path, paragraphs: list[tuple[str, bool]], title: str) -> Non
     for text, page_break_before in paragraphs:
         doc.text.addElement(P(stylename=saut, text=text) if page_break_before else P(text=text))
     doc.save(str(path))
+    freeze(path)
 
 
 def demo_documents(ctx: DemoContext) -> list[str]:

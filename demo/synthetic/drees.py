@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from demo.synthetic.context import DemoContext
+from demo.synthetic.reproducible import freeze
 
 ANNEES = [2019, 2020, 2021, 2022, 2023]
 # sheet → (title, rate per inhabitant of the reference population, reference share of the population)
@@ -50,6 +51,7 @@ def write_isd(communes: pd.DataFrame, target, seed: int = 2023) -> None:
             total = (agg * w).sum(0) / w.sum() if kind else agg.sum(0)
             ws.append([code, label, *[round(v, 1) if kind else int(v) for v in total]])
     wb.save(target)
+    freeze(target)
 
 
 def demo_drees(ctx: DemoContext) -> list[str]:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from demo.synthetic.context import DemoContext
+from demo.synthetic.reproducible import freeze
 
 RP, GEO = 2022, 2024
 
@@ -63,6 +64,7 @@ def write_ensemble(communes: pd.DataFrame, target, seed: int = 2022) -> None:
     ws = wb.create_sheet("Documentation")
     ws.append(["Fichier SYNTHÉTIQUE généré pour la démonstration (valeurs fictives)."])
     wb.save(target)
+    freeze(target)
 
 
 def demo_populations_legales(ctx: DemoContext) -> list[str]:

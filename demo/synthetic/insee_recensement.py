@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from demo.synthetic.context import DemoContext
+from demo.synthetic.reproducible import freeze
 
 MILLESIME = 2021
 
@@ -77,6 +78,7 @@ def write_xlsx(frame: pd.DataFrame, columns: list[str], target, yy: str) -> None
     for row in frame[["CODGEO", "REG", "DEP", "LIBGEO", *columns]].itertuples(index=False):
         ws.append([str(row[0]), row[1], row[2], row[3], *[float(x) for x in row[4:]]])
     wb.save(target)
+    freeze(target)
 
 
 def demo_recensement(ctx: DemoContext) -> list[str]:

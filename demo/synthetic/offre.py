@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from demo.synthetic.context import DemoContext
+from demo.synthetic.reproducible import freeze
 
 V1_THEMES = ["famille--garde-denfants", "famille--soutien-a-la-parentalite-et-a-leducation",
              "mobilite--preparer-un-permis", "numerique--maitriser-les-fondamentaux-du-numerique",
@@ -206,4 +207,5 @@ def demo_dispositifs(ctx: DemoContext) -> list[str]:
             ws.cell(row=i, column=j, value=value or None)
     assert len(rows[0]) == len(COLONNES)
     wb.save(path)
+    freeze(path)
     return [name]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import os
 import re
 import shutil
 import statistics
@@ -466,3 +467,33 @@ def test_dashboard_renders_for_a_comite_member(browser: Any, superset_server: di
     assert not any(english.values()), english
     assert "Télécharger ce tableau de bord en PDF" in page
     assert screenshot.stat().st_size > 10_000
+
+
+def test_a_new_publication_is_shown_without_restarting_superset(
+        api_for: Any, saved_charts: dict[str, Any], served_db: Path) -> None:
+    """A publication replaces the served file by a rename (warehouse/publish.py). Superset must read the new
+    file at once: no DuckDB connection kept in a pool on the old inode, no cached answer of the old version.
+    The chart is asked as the dashboards ask (no forced refresh), before and after."""
+    duckdb = pytest.importorskip("duckdb")
+    chart = saved_charts["Tableau synthétique des dispositifs"]
+    admin = api_for("admin")
+
+    def rows() -> int:
+        resp = admin.post("/api/v1/chart/data", {**chart["query_context"], "force": False})
+        assert resp.status_code == 200, resp.text[:500]
+        return len(resp.json()["result"][0]["data"])
+
+    before = rows()
+    assert rows() == before > 1  # the answer is now in every cache layer
+    new_version = served_db.with_name("nouvelle_version.duckdb")
+    original = served_db.with_name("version_precedente.duckdb")
+    shutil.copyfile(served_db, new_version)
+    with duckdb.connect(str(new_version)) as con:
+        con.execute("DELETE FROM marts.dispositifs WHERE rowid = (SELECT min(rowid) FROM marts.dispositifs)")
+    os.link(served_db, original)
+    try:
+        os.replace(new_version, served_db)  # what publish does
+        assert rows() == before - 1
+    finally:
+        os.replace(original, served_db)  # the other tests read the published copy again
+    assert rows() == before

@@ -17,7 +17,7 @@ cumul as (
         count(*) filter (where statut <> 'ok') as nb_iris_masques,
         sum(valeur) filter (where statut = 'ok') as somme_publiee,
         max(note) as note_max,
-        string_agg(distinct fichier, ', ') as fichier,
+        string_agg(distinct fichier, ', ' order by fichier) as fichier,
         bool_or(donnees_synthetiques) as donnees_synthetiques
     from iris
     group by 1, 2, 3, 4

@@ -53,7 +53,7 @@ derniers_besoins as (
 besoins as (
     select i.code_epci, i.code_departement, m.categorie_v1 as categorie,
            avg(i.zscore_departement) as indice_besoin,
-           string_agg(distinct i.libelle_indicateur, ' ; ') as indicateurs_besoin
+           string_agg(distinct i.libelle_indicateur, ' ; ' order by i.libelle_indicateur) as indicateurs_besoin
     from derniers_besoins as i
     join {{ ref('map_thematiques__besoins') }} as m using (indicateur_id)
     group by all

@@ -15,7 +15,7 @@ communes_epci as (
 dispositifs as (
     select e.code_epci, o.thematique_v1,
            count(distinct d.dispositif_id) as nb_dispositifs,
-           string_agg(distinct d.intitule || ' (' || d.porteur || ')', ' ; ') as dispositifs
+           string_agg(distinct d.intitule || ' (' || d.porteur || ')', ' ; ' order by d.intitule || ' (' || d.porteur || ')') as dispositifs
     from {{ ref('stg_dispositifs__dispositifs') }} as d
     join {{ ref('int_offre__epci_thematiques') }} as o
         on d.thematique in (o.thematique_v1, o.categorie_v1)

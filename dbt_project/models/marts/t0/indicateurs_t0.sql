@@ -13,7 +13,7 @@ sources_fichiers as (
     from {{ ref('int_controle__provenance') }} group by source_id
 ),
 sources_indicateurs as (
-    select m.indicateur_id, string_agg(distinct s.sha256, ',') as sources_sha256
+    select m.indicateur_id, string_agg(distinct s.sha256, ',' order by s.sha256) as sources_sha256
     from {{ ref('map_variables__indicateurs') }} as m
     join sources_fichiers as s using (source_id)
     group by m.indicateur_id
