@@ -240,3 +240,17 @@ def test_status_always_describes_the_served_file(small_ws: Path, tmp_path: Path,
         ingest.land(ws, "reparation", {})
     assert json.loads(ws.publication_path.read_text()) == current_publication(ws)
     assert current_publication(ws)["version"] == served_version
+
+
+def test_status_piped_to_a_file_is_complete(small_ws: Path) -> None:
+    """`bin/pacte status > fichier`: no line cut at 80 columns, no file name or checksum shortened."""
+    proc = subprocess.run([str(PACTE), "status", "--workspace", str(small_ws)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "COLUMNS": "80"})
+    assert proc.returncode == 0, proc.stderr
+    publication = json.loads((small_ws / "serving" / "publication.json").read_text(encoding="utf-8"))
+    lines = proc.stdout.splitlines()
+    assert any(f"version {publication['version']} — publiée le" in line and "tests dbt réussis" in line
+               for line in lines)
+    for f in publication["fichiers"]:
+        assert f"{f['fichier']}\t{f['source_id']}\t" in proc.stdout and f["sha256"] in proc.stdout
+    assert "…" not in proc.stdout

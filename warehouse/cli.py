@@ -17,7 +17,8 @@ from warehouse import ingest, plan, run
 from warehouse.publish import current_publication
 from warehouse.workspace import DEFAULT_WORKSPACE, DEMO_WORKSPACE, REPO_ROOT, Workspace
 
-console = Console(stderr=False, highlight=False)
+# Piped to a file or another program, lines are not cut at 80 columns (file names, versions stay whole).
+console = Console(stderr=False, highlight=False, soft_wrap=not sys.stdout.isatty())
 err = Console(stderr=True, highlight=False)
 
 EXIT_OK, EXIT_ERREUR, EXIT_VALIDATION = 0, 1, 2
@@ -152,12 +153,18 @@ def cmd_status(ws: Workspace) -> int:
         console.print(f"Aucune version publiée dans {ws.root}.")
         return EXIT_OK
     _print_publication(pub)
+    columns = ("Fichier", "Source", "Millésime", "COG", "SHA-256", "Synthétique")
+    rows = [(f["fichier"], f["source_id"], str(f["millesime"] or "—"), str(f["geo_millesime"] or "—"),
+             f["sha256"], "oui" if f["synthetique"] else "non") for f in pub["fichiers"]]
+    if not console.is_terminal:  # a file or a pipe: every value whole, one file per line, tab-separated
+        console.print("Fichiers d'origine")
+        console.file.writelines("\t".join(line) + "\n" for line in (columns, *rows))  # Rich would expand tabs
+        return EXIT_OK
     table = Table(title="Fichiers d'origine")
-    for col in ("Fichier", "Source", "Millésime", "COG", "SHA-256", "Synthétique"):
-        table.add_column(col)
-    for f in pub["fichiers"]:
-        table.add_row(f["fichier"], f["source_id"], str(f["millesime"] or "—"), str(f["geo_millesime"] or "—"),
-                      f["sha256"][:12] + "…", "oui" if f["synthetique"] else "non")
+    for col in columns:
+        table.add_column(col, overflow="fold")  # a narrow terminal wraps a name, never cuts it
+    for row in rows:
+        table.add_row(*row[:4], row[4][:12] + "…", row[5])
     console.print(table)
     return EXIT_OK
 
