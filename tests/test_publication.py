@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -254,3 +255,34 @@ def test_status_piped_to_a_file_is_complete(small_ws: Path) -> None:
     for f in publication["fichiers"]:
         assert f"{f['fichier']}\t{f['source_id']}\t" in proc.stdout and f["sha256"] in proc.stdout
     assert "…" not in proc.stdout
+
+
+def test_a_refresh_with_nothing_new_neither_builds_nor_publishes(
+        small_ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A scheduled run on an inbox whose files are all landed and published keeps the served version; a
+    new version of the dbt project (other code, same files) is rebuilt."""
+    from warehouse import run
+
+    need_real(FILOSOFI_2021, EPCI_2024)
+    root = tmp_path / "ws"
+    shutil.copytree(small_ws, root)
+    inbox = tmp_path / "inbox"
+    charente_filosofi(inbox / "cc_filosofi_2021_COM.csv")
+    shutil.copy2(EPCI_2024, inbox / EPCI_2024.name)
+    assert main(["run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(root)]) == 0
+    served = root / "serving" / "pacte.duckdb"
+    published = json.loads((root / "serving" / "publication.json").read_text())["version"]
+    identity, versions = served.stat().st_ino, sorted(p.name for p in (root / "serving" / "versions").iterdir())
+    capsys.readouterr()
+
+    assert main(["run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(root)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Rien de nouveau" in out and f"version {published}" in out
+    assert served.stat().st_ino == identity
+    assert sorted(p.name for p in (root / "serving" / "versions").iterdir()) == versions
+    assert not any((root / "build").iterdir())
+
+    monkeypatch.setattr(run, "project_fingerprint", lambda: "autre version du projet dbt")
+    assert main(["run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(root)]) == 0
+    assert "Rien de nouveau" not in capsys.readouterr().out
+    assert json.loads((root / "serving" / "publication.json").read_text())["version"] != published

@@ -116,6 +116,9 @@ def cmd_run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | N
 
 
 def _print_publication(pub: dict[str, Any]) -> None:
+    if pub.get("inchange"):
+        console.print("[green]Rien de nouveau[/] : aucun fichier nouveau depuis la version publiée, qui reste "
+                      "à jour (pas de reconstruction, pas de nouvelle version).")
     console.print(f"[green]Entrepôt publié[/] : {pub['fichier']}")
     console.print(f"  version {pub['version']} — publiée le {pub['publie_le']} — COG {pub['geo_millesime']} — "
                   f"départements {', '.join(pub['departements'])} — {pub['tests_dbt']} tests dbt réussis")

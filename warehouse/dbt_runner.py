@@ -8,6 +8,7 @@ around each build (`warehouse.adapter_shim`, the one place that touches dbt-duck
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import shutil
@@ -130,6 +131,18 @@ def describe_failure(result: Any, build_file: Path | None = None) -> str:
     if kind == "unit_test":
         return f"{node.name} : test unitaire du modèle {getattr(node, 'model', '?')} : {message}"
     return f"{node.name} : {message}" if message else f"{node.name} : {kind} en erreur"
+
+
+def project_fingerprint() -> str:
+    """SHA-256 of the dbt project's files (models, macros, seeds, tests, dbt_project.yml): a publication built
+    by other code must be rebuilt even when no input file changed."""
+    digest = hashlib.sha256()
+    files = [DBT_PROJECT / "dbt_project.yml", *sorted(
+        p for folder in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts)]
+    for path in files:
+        digest.update(path.relative_to(DBT_PROJECT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 # dbt's partial-parse state, shared by every build of this checkout: a full parse of the project costs
@@ -260,7 +273,7 @@ class DbtRunner:
     (`bin/pacte run`). `extra`: more dbt arguments for the parse and the build (e.g. `--vars` overriding a rule)."""
 
     def __init__(self, background: bool = False, extra: tuple[str, ...] = ()) -> None:
-        self._extra = extra
+        self.extra = extra
         self._background = background
         self._used = False
         if not background:
@@ -277,7 +290,7 @@ class DbtRunner:
 
     def build(self, path: Path, work_dir: Path) -> tuple[int, int]:
         if not self._background or self._used:  # one build per child: its manifest and adapter state
-            return run_dbt(path, work_dir, extra=self._extra)
+            return run_dbt(path, work_dir, extra=self.extra)
         self._used = True
         try:
             self._conn.send((path, work_dir))

@@ -18,7 +18,7 @@ from ingestion import reference
 from ingestion.errors import PacteError
 from warehouse import ingest, plan
 from warehouse.build import build
-from warehouse.dbt_runner import DbtRunner
+from warehouse.dbt_runner import DbtRunner, project_fingerprint
 from warehouse.publish import current_publication, publish, repair_mirror
 from warehouse.workspace import Workspace
 
@@ -75,6 +75,9 @@ def build_step(ws: Workspace, ref: plan.RunRef, geo_millesime: int | None,
     repair_mirror(ws)
     geo = choose_geo_millesime(ws, geo_millesime)
     departements = sorted(set(ws.departements()) | set(resolve_departements(ws, ref.departements, geo)))
+    current = up_to_date(ws, departements, geo)
+    if current is not None and not (dbt is not None and dbt.extra):
+        return {"inchange": True, "publication": current, "departements": departements, "geo_millesime": geo}
     try:
         result = build(ws, ref.run_id, departements, geo, (dbt or DbtRunner()).build)
     except Exception as exc:
@@ -84,7 +87,21 @@ def build_step(ws: Workspace, ref: plan.RunRef, geo_millesime: int | None,
         raise retrait from None
     return {"build": str(result.path), "geo_millesime": geo, "departements": departements,
             "codes_non_rattaches": result.codes_non_rattaches, "tests_dbt": result.tests,
-            "manifest": result.manifest}
+            "manifest": result.manifest, "projet_dbt": project_fingerprint()}
+
+
+def up_to_date(ws: Workspace, departements: list[str], geo_millesime: int) -> dict[str, Any] | None:
+    """The served publication when a build would give it again: built from exactly the landed files, for
+    these départements and this COG, by the same dbt project. A scheduled refresh with nothing new then
+    costs no build and no new version."""
+    current = current_publication(ws)
+    if current is None or current.get("projet_dbt") != project_fingerprint():
+        return None
+    built_from = {f["sha256"] for f in current.get("fichiers", [])}
+    if (built_from == set(ws.landing.manifest()) and current.get("geo_millesime") == geo_millesime
+            and set(departements) <= set(current.get("departements", []))):
+        return current
+    return None
 
 
 def _withdraw_unpublished(ws: Workspace, run_id: str, exc: BaseException) -> FilesWithdrawn | None:
@@ -113,11 +130,14 @@ def _withdraw_unpublished(ws: Workspace, run_id: str, exc: BaseException) -> Fil
 
 
 def publish_step(ws: Workspace, run_id: str, built: dict[str, Any]) -> dict[str, Any]:
+    if built.get("inchange"):  # nothing new since the served version: it stays, no new version
+        return {**built["publication"], "inchange": True}
     manifest = built["manifest"]  # what was built, not what was landed since (another DAG may have landed)
     details = {
         "departements": built["departements"], "geo_millesime": built["geo_millesime"],
         "donnees_synthetiques": any(e.get("synthetique") for e in manifest.values()),
         "codes_non_rattaches": built["codes_non_rattaches"], "tests_dbt": built["tests_dbt"],
+        "projet_dbt": built["projet_dbt"],
         "fichiers": [{"fichier": e["fichier"], "source_id": e["source_id"], "millesime": e["millesime"],
                       "geo_millesime": e["geo_millesime"], "sha256": sha, "synthetique": e.get("synthetique", False)}
                      for sha, e in sorted(manifest.items(), key=lambda kv: kv[1]["charge_le"])],
