@@ -11,7 +11,12 @@ inbox: real geography (npm, PyPI) and synthetic national files in the published 
 
 Usage: .venvs/pipeline/bin/python bench/benchmark.py [--departement 16] [--sans-france] [--sans-airflow]
        [--dossier DIR]
-Targets (issue 4): one département ≤ 20 s; all France ≤ 3 min and ≤ 5 × the raw scan; peak memory ≤ 2 GB.
+The schedule's incremental cases (issue 14) run in the one-département workspace: a refresh with nothing new
+(same inbox: no build, no new version), then one new source file (the Filosofi 2021 file again, made unique
+by a trailing newline: landed, built, published), then the additional département; the refresh is also
+timed through Airflow.
+Targets: refresh with nothing new ≤ 5 s; one new file ≤ 30 s; additional département ≤ 15 s; all France
+≤ 60 s and ≤ 2 GB (issue 14); one département ≤ 20 s (issue 4).
 """
 
 from __future__ import annotations
@@ -111,9 +116,16 @@ def main() -> None:
                "scan_duckdb_s": round(scan_s, 2), "lignes_scannees": scan_rows}
     # (label, départements, workspace): the additional département reuses the first workspace, where every
     # file is already landed — the everyday case of a second diagnostic on the same national files.
+    new_file = root / "inbox_nouveau_fichier"
+    new_file.mkdir(exist_ok=True)
+    filosofi = next(p for p in files if p.name.startswith("cc_filosofi_2021_COM"))
+    (new_file / filosofi.name).write_bytes(filosofi.read_bytes() + b"\n")
     runs = [("un_departement", args.departement, "ws_un_departement"),
+            ("rafraichissement_sans_nouveaute", args.departement, "ws_un_departement"),
+            ("un_nouveau_fichier", args.departement, "ws_un_departement"),
             ("dep_supplementaire", args.supplementaire, "ws_un_departement")]
-    runs += [] if args.sans_airflow else [("airflow_un_departement", args.departement, "ws_airflow")]
+    runs += [] if args.sans_airflow else [("airflow_un_departement", args.departement, "ws_airflow"),
+                                          ("airflow_rafraichissement", args.departement, "ws_airflow")]
     runs += [] if args.sans_france else [("france_entiere", "tous", "ws_france_entiere")]
     airflow_home = root / "airflow_home"
     if not args.sans_airflow:
@@ -122,23 +134,28 @@ def main() -> None:
         ensure_db(airflow_home)  # metadata database and pool: set-up, not part of a run
     for label, dep, ws_name in runs:
         ws = root / ws_name
-        if label != "dep_supplementaire":
+        if label in ("un_departement", "airflow_un_departement", "france_entiere"):
             shutil.rmtree(ws, ignore_errors=True)
-        wall, peak, peak_rss = timed_run(dep, inbox, ws, airflow_home if label.startswith("airflow") else None)
+        versions = len(list((ws / "serving" / "versions").glob("*"))) if ws.exists() else 0
+        source = new_file if label == "un_nouveau_fichier" else inbox
+        wall, peak, peak_rss = timed_run(dep, source, ws, airflow_home if label.startswith("airflow") else None)
+        nouvelle_version = len(list((ws / "serving" / "versions").glob("*"))) > versions
         with duckdb.connect(str(ws / "serving" / "pacte.duckdb"), read_only=True) as con:
             epci = con.execute("select count(distinct code_epci) from marts.indicateurs_epci").fetchone()[0]
             communes = con.execute("select count(distinct code_commune) from marts.indicateurs_commune").fetchone()[0]
         results[label] = {"departements": dep, "duree_s": round(wall, 1), "memoire_max_mio": round(peak),
                           "somme_rss_max_mio": round(peak_rss),
-                          "ratio_scan": round(wall / scan_s, 1), "epci": epci, "communes": communes}
+                          "ratio_scan": round(wall / scan_s, 1), "epci": epci, "communes": communes,
+                          "nouvelle_version": nouvelle_version}
     print(json.dumps(results, ensure_ascii=False, indent=2))
     print(f"\nEntrées : {results['fichiers_entree']} fichiers, {results['taille_entree_mo']} Mo ; "
           f"scan DuckDB brut : {results['scan_duckdb_s']} s ({scan_rows} lignes)")
     for label, _, _ in runs:
         r = results[label]
-        print(f"{label:18s} : {r['duree_s']:7.1f} s, pic mémoire {r['memoire_max_mio']} Mio (PSS ; somme des RSS "
+        print(f"{label:32s} : {r['duree_s']:7.1f} s, pic mémoire {r['memoire_max_mio']} Mio (PSS ; somme des RSS "
               f"{r['somme_rss_max_mio']} Mio), "
-              f"{r['ratio_scan']} × le scan brut, {r['epci']} EPCI, {r['communes']} communes")
+              f"{r['ratio_scan']} × le scan brut, {r['epci']} EPCI, {r['communes']} communes, "
+              f"{'nouvelle version' if r['nouvelle_version'] else 'aucune nouvelle version'}")
 
 
 if __name__ == "__main__":
