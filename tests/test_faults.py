@@ -47,6 +47,7 @@ def _assert_usable(ws: Workspace) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # 20 runs and more on a loaded 2-core machine
 def test_kill_9_at_random_points_of_a_run(small_ws: Path, tmp_path: Path) -> None:
     need_real(FILOSOFI_2021, EPCI_2024)
     root = tmp_path / "ws"
