@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
+import pytest
+
 from warehouse import adapter_shim
 
 
@@ -12,8 +14,11 @@ def test_the_shim_is_written_for_the_installed_dbt_duckdb() -> None:
     assert version("dbt-duckdb") == adapter_shim.PINNED_DBT_DUCKDB
 
 
-def test_release_closes_the_handle_dbt_duckdb_would_reuse() -> None:
+def test_release_closes_the_handle_dbt_duckdb_would_reuse(monkeypatch: pytest.MonkeyPatch) -> None:
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    # Another test of this process (a dbt invocation outside the shim) may have left its handle: set aside.
+    monkeypatch.setattr(DuckDBConnectionManager, "_ENV", None)
 
     closed: list[bool] = []
 
@@ -21,12 +26,8 @@ def test_release_closes_the_handle_dbt_duckdb_would_reuse() -> None:
         def close(self) -> None:
             closed.append(True)
 
-    assert DuckDBConnectionManager._ENV is None  # nothing built in this process yet
     DuckDBConnectionManager._ENV = Environment()
-    try:
-        with adapter_shim.own_duckdb_handle():
-            assert closed == [True] and DuckDBConnectionManager._ENV is None
-            DuckDBConnectionManager._ENV = Environment()  # the build opens its own
-        assert closed == [True, True] and DuckDBConnectionManager._ENV is None
-    finally:
-        DuckDBConnectionManager._ENV = None
+    with adapter_shim.own_duckdb_handle():
+        assert closed == [True] and DuckDBConnectionManager._ENV is None
+        DuckDBConnectionManager._ENV = Environment()  # the build opens its own
+    assert closed == [True, True] and DuckDBConnectionManager._ENV is None
