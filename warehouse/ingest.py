@@ -23,6 +23,7 @@ from ingestion.landing import sha256_of
 from ingestion.registry import RecognisedFile
 from warehouse.plan import RunPlan
 from warehouse.publish import repair_mirror
+from warehouse.t0.archive import Archive, commit_originals, stage_original
 from warehouse.workspace import Workspace
 
 Progress = Callable[[str, int, int], None]
@@ -130,6 +131,11 @@ def validate_and_stage(ws: Workspace, plan: RunPlan, progress: Progress | None =
         shutil.rmtree(ws.staging_dir(plan.run_id), ignore_errors=True)
         errors.sort(key=lambda e: e.fichier)
         raise ValidationFailed(errors)
+    for task in tasks:  # the originals, archived by checksum when the run lands (warehouse.t0.archive)
+        path = task.fichier.path
+        chemin = path.relative_to(plan.inbox).as_posix() if plan.inbox and path.is_relative_to(plan.inbox) \
+            else path.name
+        stage_original(ws.staging_dir(plan.run_id), path, task.sha, chemin)
     return {t.sha: entries[t.sha] for t in sorted(tasks, key=lambda t: t.fichier.path.name)}
 
 
@@ -146,4 +152,5 @@ def _quarantine(ws: Workspace, run_id: str, path: Path, exc: InvalidFile) -> Non
 def land(ws: Workspace, run_id: str, entries: dict[str, dict[str, Any]]) -> None:
     """Commit the run's staged Parquet to the landing zone (call with the writer lock held)."""
     repair_mirror(ws)  # every writer path lands or builds with the writer lock held
+    commit_originals(ws.staging_dir(run_id), Archive.of(ws.root))
     ws.landing.commit(ws.staging_dir(run_id), entries)
