@@ -183,3 +183,44 @@ def verify_snapshot(folder: Path, manifest: dict[str, Any], archive: Archive) ->
             check.problemes.append(f"fichier d'entrée altéré dans l'archive : {label} — contenu actuel "
                                    f"SHA-256 {actual[:12]}…")
     return check
+
+
+# --- index for the published warehouse (marts.photographies_t0) ------------------------------------------
+INDEX_COLUMNS = {"label": "VARCHAR", "code_departement": "VARCHAR", "cree_le": "TIMESTAMP", "build_id": "VARCHAR",
+                 "publie_le": "TIMESTAMP", "geo_millesime": "INTEGER", "lignes_indicateurs": "INTEGER",
+                 "empreinte_indicateurs": "VARCHAR", "commit_code": "VARCHAR", "fichiers_entree": "INTEGER",
+                 "millesimes_sources": "VARCHAR", "donnees_synthetiques": "BOOLEAN"}
+
+
+def index_rows(workspace_root: Path) -> list[list[Any]]:
+    """One row per readable snapshot of the workspace (an unreadable one is shown by `t0 list` and `verify`)."""
+    from datetime import datetime
+
+    def ts(text: str | None) -> datetime | None:
+        return datetime.fromisoformat(text).replace(tzinfo=None) if text else None
+
+    rows = []
+    for m in list_snapshots(workspace_root):
+        if "erreur" in m:
+            continue
+        millesimes = sorted({f"{e['source_id']} {e['millesime']}" for e in m["fichiers_entree"] if e.get("millesime")})
+        rows.append([m["label"], m["departement"], ts(m["cree_le"]), m["build_id"], ts(m.get("publie_le")),
+                     m["geo_millesime"], m["lignes_indicateurs"], m["empreinte_indicateurs"],
+                     (m.get("code") or {}).get("commit"), len(m["fichiers_entree"]), ", ".join(millesimes),
+                     bool(m.get("donnees_synthetiques"))])
+    return rows
+
+
+def write_index(build_db: Path, workspace_root: Path) -> None:
+    """`construction.photographies_t0` in a build file: the workspace's snapshots (dbt source of
+    marts.photographies_t0), so that the published warehouse lists them."""
+    import duckdb
+
+    with duckdb.connect(str(build_db)) as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS construction")
+        cols = ", ".join(f"{c} {t}" for c, t in INDEX_COLUMNS.items())
+        con.execute(f"CREATE OR REPLACE TABLE construction.photographies_t0 ({cols})")
+        rows = index_rows(workspace_root)
+        if rows:
+            con.executemany(f"INSERT INTO construction.photographies_t0 VALUES "
+                            f"({', '.join('?' * len(INDEX_COLUMNS))})", rows)
