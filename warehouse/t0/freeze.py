@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tarfile
 import uuid
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,6 @@ import duckdb
 import yaml
 
 from ingestion.landing import sha256_of
-from ingestion.registry import scan_inbox
 from warehouse.publish import current_publication
 from warehouse.t0.archive import READ_ONLY, Archive
 from warehouse.t0.manifest import (
@@ -68,15 +68,17 @@ def _rule_parameters() -> dict[str, Any]:
 
 
 def _inputs(ws: Workspace, publication: dict[str, Any], archive: Archive, inbox: Path | None) -> list[dict[str, Any]]:
-    """The input files of the published build, each archived (from the inbox given when the workspace was
-    filled before the archive existed); a French error lists those that cannot be found."""
+    """The input files of the published build, each archived (found by checksum in the inbox given when the
+    workspace was filled before ingestion archived originals); a French error lists those still missing."""
     landed = ws.landing.manifest()
     missing = [f for f in publication["fichiers"] if not archive.has(f["sha256"])]
     if missing and inbox is not None:
         found = {}
-        for recognised in scan_inbox(inbox)[0]:
-            sha = sha256_of(recognised.path)
-            found.setdefault(sha, recognised.path)
+        wanted = {f["sha256"] for f in missing}
+        for path in sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            sha = sha256_of(path)
+            if sha in wanted:
+                found.setdefault(sha, path)
         for f in missing:
             if f["sha256"] in found:
                 path = found[f["sha256"]]
@@ -254,14 +256,27 @@ def _not_a_snapshot(path: Path, why: str) -> SnapshotError:
                          "Rien n'a été importé.")
 
 
+def _described_inputs(folder: Path) -> dict[str, str]:
+    """` (name, source)` of each archived input by checksum, from a manifest that may itself be damaged."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        return {e["sha256"]: f" ({e['fichier']}, {e['source_id']})" for e in manifest["fichiers_entree"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
 def import_(source: Path, workspace_root: Path) -> dict[str, Any]:
     """Bring an exported snapshot into a workspace, every hash checked before anything is moved in: the
     workspace is left untouched when the file is not a snapshot or anything in it is altered."""
     source = Path(source)
     if not source.is_file():
         raise SnapshotError(f"Fichier introuvable : {source}")
-    if not tarfile.is_tarfile(source):
-        raise _not_a_snapshot(source, "ce n'est pas une archive tar")
+    try:
+        is_tar = tarfile.is_tarfile(source)
+    except (OSError, EOFError, zlib.error, tarfile.TarError):
+        is_tar = False
+    if not is_tar:
+        raise _not_a_snapshot(source, "ce n'est pas une archive tar lisible")
     ws = Workspace.at(workspace_root)
     staging = t0_root(ws.root) / f".import-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
@@ -286,20 +301,22 @@ def import_(source: Path, workspace_root: Path) -> dict[str, Any]:
                             or parts[2] in ("", ".", ".."):
                         raise _not_a_snapshot(source, f"chemin refusé : {name}")
                 tar.extractall(staging, filter="data")
-        except (tarfile.TarError, EOFError, OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
+        except (tarfile.TarError, EOFError, OSError, zlib.error, UnicodeDecodeError, json.JSONDecodeError, KeyError,
+                TypeError, AttributeError) as exc:
             raise _not_a_snapshot(source, f"{type(exc).__name__} : {exc}") from None
         base = staging / EXPORT_ROOT
         problems = []
+        described = _described_inputs(base / label)
         for name, sha in sorted(members.items()):
             path = staging / name
+            shown = name.split("/", 1)[1] + described.get(name.rsplit("/", 1)[1], "")
             if not path.is_file():
-                problems.append(f"fichier manquant : {name.split('/', 1)[1]}")
-            elif sha256_of(path) != sha:
-                problems.append(f"fichier altéré : {name.split('/', 1)[1]} (SHA-256 {sha256_of(path)[:12]}… au lieu "
-                                f"de {sha[:12]}…)")
-        manifest = read_manifest(base / label)
-        check = verify_snapshot(base / label, manifest, Archive(base / "archive"))
-        problems += [p for p in check.problemes if p not in problems]
+                problems.append(f"fichier manquant : {shown}")
+            elif (actual := sha256_of(path)) != sha:
+                problems.append(f"fichier altéré : {shown} — SHA-256 {actual[:12]}… au lieu de {sha[:12]}…")
+        if not problems:  # every member is as exported: now the snapshot's own hashes
+            manifest = read_manifest(base / label)
+            problems += verify_snapshot(base / label, manifest, Archive(base / "archive")).problemes
         if problems:
             raise SnapshotError(f"Import refusé : la photographie « {label} » de {source.name} est altérée ou "
                                 "incomplète :\n" + "\n".join(f"  • {p}" for p in problems)

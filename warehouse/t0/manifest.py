@@ -168,6 +168,7 @@ def verify_snapshot(folder: Path, manifest: dict[str, Any], archive: Archive) ->
         except Exception as exc:  # noqa: BLE001 — an altered Parquet may not even be readable
             check.problemes.append(f"table des indicateurs illisible : indicateurs_t0.parquet ({type(exc).__name__})")
         else:
+            check.verifies += 1
             if actual != manifest["empreinte_indicateurs"]:
                 check.problemes.append("empreinte de contenu de la table des indicateurs différente de celle "
                                        "du manifeste (lignes modifiées)")
