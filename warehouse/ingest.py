@@ -102,6 +102,10 @@ def validate_and_stage(ws: Workspace, plan: RunPlan, progress: Progress | None =
         sha = sha256_of(fichier.path)
         if ws.landing.already_landed(sha) or any(t.sha == sha for t in tasks):
             plan.already_landed.append(fichier.path.name)
+            if ws.landing.already_landed(sha) and not Archive.of(ws.root).has(sha):
+                # landed before ingestion archived originals: archived now (content-addressed, atomic)
+                Archive.of(ws.root).put(fichier.path, sha, {"chemin": _chemin(fichier.path, plan.inbox),
+                                                            "fichier": fichier.path.name})
             continue
         tasks.append(_Task(ws.root, plan.run_id, fichier, sha, origins.get(sha)))
     entries: dict[str, dict[str, Any]] = {}
@@ -132,11 +136,14 @@ def validate_and_stage(ws: Workspace, plan: RunPlan, progress: Progress | None =
         errors.sort(key=lambda e: e.fichier)
         raise ValidationFailed(errors)
     for task in tasks:  # the originals, archived by checksum when the run lands (warehouse.t0.archive)
-        path = task.fichier.path
-        chemin = path.relative_to(plan.inbox).as_posix() if plan.inbox and path.is_relative_to(plan.inbox) \
-            else path.name
-        stage_original(ws.staging_dir(plan.run_id), path, task.sha, chemin)
+        stage_original(ws.staging_dir(plan.run_id), task.fichier.path, task.sha,
+                       _chemin(task.fichier.path, plan.inbox))
     return {t.sha: entries[t.sha] for t in sorted(tasks, key=lambda t: t.fichier.path.name)}
+
+
+def _chemin(path: Path, inbox: Path | None) -> str:
+    """A file's path in its inbox (recognition may read a folder name, e.g. `cog2026/communes.json`)."""
+    return path.relative_to(inbox).as_posix() if inbox and path.is_relative_to(inbox) else path.name
 
 
 def _quarantine(ws: Workspace, run_id: str, path: Path, exc: InvalidFile) -> None:

@@ -334,3 +334,24 @@ def test_differences_are_listed_row_by_row_in_french() -> None:
     assert ("ligne modifiée : epci 200071827, taux_pauvrete, millésime 2019 — valeur : 13.5 (T0) → 13.6 (rejeu)"
             in lines)
     assert len(lines) == 3
+
+
+def test_a_file_landed_before_originals_were_archived_is_archived_when_seen_again(tmp_path: Path) -> None:
+    """Workspaces filled before ingestion archived originals: the next run over the same inbox archives the
+    files it skips as already landed (no validation needed, nothing relanded)."""
+    from tests.conftest import EPCI_2024, need_real
+    from warehouse import ingest, plan
+
+    need_real(EPCI_2024)
+    inbox = tmp_path / "inbox" / "insee"
+    inbox.mkdir(parents=True)
+    copy = inbox / EPCI_2024.name
+    copy.write_bytes(EPCI_2024.read_bytes())
+    sha = sha256_of(copy)
+    ws = Workspace.at(tmp_path / "ws")
+    ws.landing._write_manifest({sha: {"fichier": copy.name, "source_id": "cog_insee", "tables": {}}})
+    run_plan = plan.recognise("16", tmp_path / "inbox")
+    assert ingest.validate_and_stage(ws, run_plan) == {}
+    assert run_plan.already_landed == [copy.name]
+    archive = Archive.of(ws.root)
+    assert sha256_of(archive.path(sha)) == sha and archive.info(sha)["chemin"] == f"insee/{copy.name}"
