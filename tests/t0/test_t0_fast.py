@@ -355,3 +355,58 @@ def test_a_file_landed_before_originals_were_archived_is_archived_when_seen_agai
     assert run_plan.already_landed == [copy.name]
     archive = Archive.of(ws.root)
     assert sha256_of(archive.path(sha)) == sha and archive.info(sha)["chemin"] == f"insee/{copy.name}"
+
+
+def test_replay_puts_the_archived_inputs_back_and_lists_the_rows_that_differ(
+        frozen: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The replay path without the pipeline: the normal run is replaced by one that checks the inbox it is
+    given (archived files under their original paths) and publishes a build where one value changed."""
+    from warehouse.t0 import replay as replay_module
+
+    manifest = t0.verify(frozen, "T0-2024")[0]
+    calls = []
+
+    def fake_run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | None = None,
+                 on_plan: object = None, **_: object) -> dict:
+        calls.append((departement, geo_millesime))
+        found = {p.relative_to(inbox).as_posix(): sha256_of(p) for p in inbox.rglob("*") if p.is_file()}
+        assert found == {e["chemin"]: e["sha256"] for e in manifest["fichiers_entree"]}
+        build = ws.build_db("20260601T000000-rejeu")
+        build.parent.mkdir(parents=True)
+        with duckdb.connect(str(build)) as con:
+            con.execute("CREATE SCHEMA marts")
+            con.execute(f"CREATE TABLE marts.indicateurs_t0 AS SELECT * EXCLUDE (build_id), "
+                        f"'20260601T000000-rejeu' AS build_id FROM read_parquet('{frozen}/t0/T0-2024/"
+                        "indicateurs_t0.parquet')")
+            con.execute("UPDATE marts.indicateurs_t0 SET valeur = 13.75 WHERE millesime = 2019")
+        return publish(ws, build, "20260601T000000-rejeu", {"departements": [departement]})
+
+    monkeypatch.setattr(replay_module.run, "run", fake_run)
+    fresh = tmp_path / "neuf"
+    assert main(["t0", "replay", "T0-2024", "--workspace", str(fresh), "--depuis", str(frozen)]) == 1
+    said = _said(capsys)
+    assert calls == [("16", 2024)]
+    assert "Rejeu différent de la photographie « T0-2024 »" in said
+    assert ("ligne modifiée : epci 200071827, taux_pauvrete, millésime 2019 — valeur : 13.5 (T0) → 13.75 (rejeu)"
+            in said), said
+    assert "Causes possibles" in said
+    assert t0.verify(fresh, "T0-2024")[1].ok  # the snapshot was copied into the fresh workspace, unchanged
+    assert t0.verify(frozen, "T0-2024")[1].ok
+
+
+def test_replay_of_the_same_rows_is_identical(frozen: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from warehouse.t0 import replay as replay_module
+
+    def fake_run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | None = None,
+                 on_plan: object = None, **_: object) -> dict:
+        build = ws.build_db("20260601T000000-rejeu")
+        build.parent.mkdir(parents=True)
+        with duckdb.connect(str(build)) as con:
+            con.execute("CREATE SCHEMA marts")  # same rows, another build id and another row order
+            con.execute(f"CREATE TABLE marts.indicateurs_t0 AS SELECT * REPLACE ('autre' AS build_id) FROM "
+                        f"read_parquet('{frozen}/t0/T0-2024/indicateurs_t0.parquet') ORDER BY valeur DESC")
+        return publish(ws, build, "20260601T000000-rejeu", {"departements": [departement]})
+
+    monkeypatch.setattr(replay_module.run, "run", fake_run)
+    result = replay("T0-2024", tmp_path / "neuf", frozen)
+    assert result.identique and result.differences == [] and result.lignes_rejeu == 4

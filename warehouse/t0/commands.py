@@ -104,7 +104,17 @@ def command(args: argparse.Namespace, console: Console, err: Console) -> int:
         console.print(f"[green]Photographie « {m['label']} » importée[/] : département {m['departement']}, "
                       f"{len(m['fichiers_entree'])} fichier(s) d'origine archivé(s), toutes empreintes vérifiées.")
     elif args.action == "replay":
-        r = replay.replay(args.label, args.workspace.resolve(), args.depuis.resolve() if args.depuis else None)
+        def show_plan(run_plan: Any) -> None:
+            console.print(f"[bold]Rejeu de « {args.label} »[/] — exécution {run_plan.run_id}, département "
+                          f"{run_plan.departement_label}, {len(run_plan.recognised)} fichier(s) archivé(s) remis "
+                          f"dans {run_plan.inbox}")
+            for path in run_plan.unknown:
+                console.print(f"  [yellow]? {path.name} : fichier non reconnu par le code actuel (ignoré)[/]")
+
+        console.print("Reconstruction depuis les seuls fichiers archivés (chaîne normale : validation, "
+                      "construction, publication dans l'espace neuf)…")
+        r = replay.replay(args.label, args.workspace.resolve(), args.depuis.resolve() if args.depuis else None,
+                          on_plan=show_plan)
         if r.identique:
             console.print(f"[green]Rejeu identique[/] : « {r.label} », département {r.departement}, "
                           f"{r.lignes_rejeu} lignes, empreinte {r.empreinte_rejeu}")

@@ -154,20 +154,20 @@ def _write_snapshot(ws: Workspace, folder: Path, label: str, departement: str,
         for mart in MARTS:
             order = ", ".join(ROW_KEY) if mart == "indicateurs_t0" else "ALL"
             query = f"SELECT * FROM marts.{mart} WHERE code_departement = $dep ORDER BY {order}"
-            target = folder / f"{mart}.parquet"
+            target = _sql_path(folder / f"{mart}.parquet")
             con.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet)", {"dep": departement})
             tables[f"{mart}.parquet"] = con.execute(f"SELECT count(*) FROM ({query})", {"dep": departement}).fetchone()[0]
         geo_query = ("SELECT geo_millesime, code_commune, libelle, code_departement, code_region, population, "
                      "code_epci, libelle_epci, nature_epci FROM intermediate.int_geo__communes_epci "
                      "ORDER BY code_commune")
-        con.execute(f"COPY ({geo_query}) TO '{folder / 'geographie.parquet'}' (FORMAT parquet)")
+        con.execute(f"COPY ({geo_query}) TO '{_sql_path(folder / 'geographie.parquet')}' (FORMAT parquet)")
         tables["geographie.parquet"] = con.execute(f"SELECT count(*) FROM ({geo_query})").fetchone()[0]
         cur = con.execute(f"SELECT * FROM marts.indicateurs_t0 WHERE code_departement = $dep ORDER BY "
                           f"{', '.join(ROW_KEY)}", {"dep": departement})
         columns = [d[0] for d in cur.description]
         rows = cur.fetchall()
         con.execute(f"COPY (SELECT * FROM marts.indicateurs_t0 WHERE code_departement = $dep ORDER BY "
-                    f"{', '.join(ROW_KEY)}) TO '{folder / 'indicateurs_t0.csv'}' (FORMAT csv, HEADER, DELIMITER ';')",
+                    f"{', '.join(ROW_KEY)}) TO '{_sql_path(folder / 'indicateurs_t0.csv')}' (FORMAT csv, HEADER, DELIMITER ';')",
                     {"dep": departement})
     if not rows:
         raise SnapshotError(f"La version publiée {build_id} n'a aucune ligne d'indicateur pour le département "
@@ -195,6 +195,10 @@ def _write_snapshot(ws: Workspace, folder: Path, label: str, departement: str,
     for path in folder.iterdir():
         os.chmod(path, READ_ONLY)
     return manifest
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def _remove(folder: Path) -> None:

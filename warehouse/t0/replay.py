@@ -16,7 +16,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from ingestion.fetch import ORIGINS_FILE
-from warehouse import run
+from warehouse import plan, run
 from warehouse.t0.archive import Archive
 from warehouse.t0.freeze import _git_commit, _lock_hashes, _rule_parameters
 from warehouse.t0.manifest import (
@@ -152,7 +152,7 @@ def _causes(manifest: dict[str, Any]) -> list[str]:
 
 
 def replay(label: str, workspace_root: Path, source_root: Path | None = None,
-           on_plan: Callable[..., None] | None = None) -> ReplayResult:
+           on_plan: Callable[[plan.RunPlan], None] | None = None) -> ReplayResult:
     ws = Workspace.at(workspace_root)
     _fresh(ws)
     if not snapshot_dir(ws.root, label).is_dir():
@@ -166,7 +166,14 @@ def replay(label: str, workspace_root: Path, source_root: Path | None = None,
                             + "\n".join(f"  • {p}" for p in check.problemes))
     inbox = _inbox(ws, manifest)
     departement = manifest["departement"]
-    run.run(ws, departement, inbox, manifest["geo_millesime"], on_plan=on_plan)
+    seen: list[plan.RunPlan] = []
+
+    def planned(run_plan: plan.RunPlan) -> None:
+        seen.append(run_plan)
+        if on_plan:
+            on_plan(run_plan)
+
+    run.run(ws, departement, inbox, manifest["geo_millesime"], on_plan=planned)
     table = pq.read_table(folder / "indicateurs_t0.parquet")
     frozen_cols = table.column_names
     frozen_rows = list(zip(*(table.column(c).to_pylist() for c in frozen_cols), strict=True))
@@ -180,5 +187,6 @@ def replay(label: str, workspace_root: Path, source_root: Path | None = None,
         raise SnapshotError("La table figée ne correspond plus à son empreinte : photographie altérée.")
     if not result.identique:
         result.differences = differences((frozen_cols, frozen_rows), (cols, rows))
-        result.causes = _causes(manifest)
+        result.causes = [f"fichier d'origine non reconnu par le code actuel : {p.relative_to(inbox).as_posix()}"
+                         for p in (seen[0].unknown if seen else [])] + _causes(manifest)
     return result
