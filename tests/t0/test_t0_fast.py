@@ -180,6 +180,8 @@ def test_freeze_refuses_a_departement_not_published_and_a_bad_label(published: P
         t0.freeze(published, "T0-24", "24")
     with pytest.raises(SnapshotError, match="Libellé de photographie invalide"):
         t0.freeze(published, "../evasion", "16")
+    with pytest.raises(SnapshotError, match="Libellé de photographie invalide"):
+        t0.freeze(published, "archive", "16")
     assert _t0_entries(published) == []
 
 

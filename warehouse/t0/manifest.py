@@ -40,7 +40,7 @@ class SnapshotError(PacteError):
 
 
 def check_label(label: str) -> str:
-    if not LABEL.match(label):
+    if not LABEL.match(label) or label.lower() == "archive":  # `archive/` holds the inputs in an export
         raise SnapshotError(f"Libellé de photographie invalide : « {label} » (lettres, chiffres, « . », « _ » "
                             "ou « - », 64 caractères au plus, ex. T0-2024).")
     return label
