@@ -82,6 +82,10 @@ def parser() -> FrenchParser:
     af.add_argument("--workspace", type=Path,
                     help=f"espace de travail des DAG (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
     af.add_argument("--inbox", type=Path, help="dossier de dépôt des DAG d'ingestion (par défaut : <espace>/inbox)")
+
+    from warehouse.t0 import commands as t0_commands
+
+    t0_commands.add_parser(sub)
     return p
 
 
@@ -200,6 +204,10 @@ def _command(args: argparse.Namespace) -> int:
             stop_services(console)
         else:
             start_services(console, port=args.port, workspace=args.workspace, inbox=args.inbox)
+    elif args.commande == "t0":
+        from warehouse.t0 import commands as t0_commands
+
+        return t0_commands.command(args, console, err)
     elif args.commande == "template":
         from ingestion.dispositifs_template import epci_du_departement, generer
 

@@ -23,6 +23,7 @@ from ingestion.landing import sha256_of
 from ingestion.registry import RecognisedFile
 from warehouse.plan import RunPlan
 from warehouse.publish import repair_mirror
+from warehouse.t0.archive import Archive, commit_originals, stage_original
 from warehouse.workspace import Workspace
 
 Progress = Callable[[str, int, int], None]
@@ -101,6 +102,10 @@ def validate_and_stage(ws: Workspace, plan: RunPlan, progress: Progress | None =
         sha = sha256_of(fichier.path)
         if ws.landing.already_landed(sha) or any(t.sha == sha for t in tasks):
             plan.already_landed.append(fichier.path.name)
+            if ws.landing.already_landed(sha) and not Archive.of(ws.root).has(sha):
+                # landed before ingestion archived originals: archived now (content-addressed, atomic)
+                Archive.of(ws.root).put(fichier.path, sha, {"chemin": _chemin(fichier.path, plan.inbox),
+                                                            "fichier": fichier.path.name})
             continue
         tasks.append(_Task(ws.root, plan.run_id, fichier, sha, origins.get(sha)))
     entries: dict[str, dict[str, Any]] = {}
@@ -130,7 +135,15 @@ def validate_and_stage(ws: Workspace, plan: RunPlan, progress: Progress | None =
         shutil.rmtree(ws.staging_dir(plan.run_id), ignore_errors=True)
         errors.sort(key=lambda e: e.fichier)
         raise ValidationFailed(errors)
+    for task in tasks:  # the originals, archived by checksum when the run lands (warehouse.t0.archive)
+        stage_original(ws.staging_dir(plan.run_id), task.fichier.path, task.sha,
+                       _chemin(task.fichier.path, plan.inbox))
     return {t.sha: entries[t.sha] for t in sorted(tasks, key=lambda t: t.fichier.path.name)}
+
+
+def _chemin(path: Path, inbox: Path | None) -> str:
+    """A file's path in its inbox (recognition may read a folder name, e.g. `cog2026/communes.json`)."""
+    return path.relative_to(inbox).as_posix() if inbox and path.is_relative_to(inbox) else path.name
 
 
 def _quarantine(ws: Workspace, run_id: str, path: Path, exc: InvalidFile) -> None:
@@ -146,4 +159,5 @@ def _quarantine(ws: Workspace, run_id: str, path: Path, exc: InvalidFile) -> Non
 def land(ws: Workspace, run_id: str, entries: dict[str, dict[str, Any]]) -> None:
     """Commit the run's staged Parquet to the landing zone (call with the writer lock held)."""
     repair_mirror(ws)  # every writer path lands or builds with the writer lock held
+    commit_originals(ws.staging_dir(run_id), Archive.of(ws.root))
     ws.landing.commit(ws.staging_dir(run_id), entries)
