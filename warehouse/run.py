@@ -20,6 +20,7 @@ from warehouse import ingest, plan
 from warehouse.build import build
 from warehouse.dbt_runner import DbtRunner, project_fingerprint
 from warehouse.publish import current_publication, publish, repair_mirror
+from warehouse.t0.manifest import list_snapshots
 from warehouse.workspace import Workspace
 
 # Sources whose files are the geography (the COG vintages a build can choose from).
@@ -87,7 +88,12 @@ def build_step(ws: Workspace, ref: plan.RunRef, geo_millesime: int | None,
         raise retrait from None
     return {"build": str(result.path), "geo_millesime": geo, "departements": departements,
             "codes_non_rattaches": result.codes_non_rattaches, "tests_dbt": result.tests,
-            "manifest": result.manifest, "projet_dbt": project_fingerprint()}
+            "manifest": result.manifest, "projet_dbt": project_fingerprint(), "photographies_t0": _snapshots(ws)}
+
+
+def _snapshots(ws: Workspace) -> list[str]:
+    """The T0 snapshots a build lists (marts.photographies_t0): a new one calls for a new build."""
+    return sorted(s["label"] for s in list_snapshots(ws.root))
 
 
 def up_to_date(ws: Workspace, departements: list[str], geo_millesime: int) -> dict[str, Any] | None:
@@ -99,7 +105,8 @@ def up_to_date(ws: Workspace, departements: list[str], geo_millesime: int) -> di
         return None
     built_from = {f["sha256"] for f in current.get("fichiers", [])}
     if (built_from == set(ws.landing.manifest()) and current.get("geo_millesime") == geo_millesime
-            and set(departements) <= set(current.get("departements", []))):
+            and set(departements) <= set(current.get("departements", []))
+            and current.get("photographies_t0") == _snapshots(ws)):
         return current
     return None
 
@@ -137,7 +144,7 @@ def publish_step(ws: Workspace, run_id: str, built: dict[str, Any]) -> dict[str,
         "departements": built["departements"], "geo_millesime": built["geo_millesime"],
         "donnees_synthetiques": any(e.get("synthetique") for e in manifest.values()),
         "codes_non_rattaches": built["codes_non_rattaches"], "tests_dbt": built["tests_dbt"],
-        "projet_dbt": built["projet_dbt"],
+        "projet_dbt": built["projet_dbt"], "photographies_t0": built["photographies_t0"],
         "fichiers": [{"fichier": e["fichier"], "source_id": e["source_id"], "millesime": e["millesime"],
                       "geo_millesime": e["geo_millesime"], "sha256": sha, "synthetique": e.get("synthetique", False)}
                      for sha, e in sorted(manifest.items(), key=lambda kv: kv[1]["charge_le"])],
