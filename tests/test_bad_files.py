@@ -352,3 +352,111 @@ def test_hostile_file_is_refused_in_bounded_memory(kind: str, small_ws: Path, tm
     assert elapsed < 60
     assert sha256(served) == before
     assert (small_ws / "landing" / "_manifest.json").read_text() == manifest
+
+
+# --- Issue 14, « bad input across all sources »: a corpus generated at test time, one assertion per case -------
+# Each case is read and checked in-process as a run does (`warehouse.ingest.read_and_validate`: the format's
+# reader, then its Great Expectations suite); `test_refused_case_publishes_nothing` runs one case through the CLI.
+
+def _refus(path: Path) -> str:
+    """The French refusal of one file, whitespace-normalised; fails when the file is accepted."""
+    from ingestion.errors import InvalidFile
+    from ingestion.registry import recognise
+    from warehouse.ingest import read_and_validate
+
+    fichier = recognise(path)
+    assert fichier is not None, f"{path.name} non reconnu"
+    try:
+        read_and_validate(fichier)
+    except InvalidFile as exc:
+        return " ".join(exc.message().split())
+    raise AssertionError(f"{path.name} accepté")
+
+
+def _accepte(path: Path) -> object:
+    from ingestion.registry import recognise
+    from warehouse.ingest import read_and_validate
+
+    fichier = recognise(path)
+    assert fichier is not None, f"{path.name} non reconnu"
+    return read_and_validate(fichier)
+
+
+# Dispositifs: the template filled with three fictitious dispositifs (functions and generic mailboxes only).
+DISPOSITIFS_EPCI = ["200071827 — CA du Grand Angoulême", "241600303 — CC de la Haute-Charente"]
+
+
+def _dispositifs(target: Path, cell: str | None = None, value: str | None = None) -> Path:
+    import openpyxl
+
+    from ingestion.dispositifs_template import AXES, generer
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    generer(target, DISPOSITIFS_EPCI)
+    rows = [
+        ("Relais petite enfance itinérant", "CAF", "Conseil départemental", "État", "Familles monoparentales",
+         AXES[0], "famille--garde-denfants", "Intercommunale (EPCI)", DISPOSITIFS_EPCI[0], "",
+         "Recrutement d'assistantes maternelles", "Articulation avec les crèches AVIP", "CAF, 2024"),
+        ("Garage solidaire", "Association", "France Travail", "État", "Bénéficiaires du RSA", AXES[1],
+         "mobilite--entretenir-reparer-son-vehicule", "Départementale", DISPOSITIFS_EPCI[1], "",
+         "Zones rurales peu couvertes", "Plateformes mobilité ; contact@garage-solidaire.example.org",
+         "Conseil départemental"),
+        ("Épicerie sociale", "Commune / CCAS", "Association", "Commune / EPCI", "Tous publics", AXES[3],
+         "equipement-et-alimentation--alimentation", "Communale", DISPOSITIFS_EPCI[0], "16015,16102",
+         "Approvisionnement en produits frais", "Circuits courts ; accueil.social@mairie-angouleme.fr", "CCAS"),
+    ]
+    wb = openpyxl.load_workbook(target)
+    ws = wb["Dispositifs"]
+    for i, row in enumerate(rows, start=2):
+        for j, v in enumerate(row, start=1):
+            ws.cell(row=i, column=j, value=v or None)
+    if cell is not None:
+        ws[cell] = value
+    wb.save(target)
+    return target
+
+
+def test_good_dispositifs_table_is_accepted(tmp_path: Path) -> None:
+    _accepte(_dispositifs(tmp_path / "tableau_dispositifs.xlsx"))
+
+
+# (cell, value, kind of personal data, header of the column) — K = Difficultés, L = Pistes, I = EPCI, C = Co-porteurs
+DONNEES_PERSONNELLES = {
+    "nom_en_capitales": ("K3", "Suivi assuré par DUPONT Marie", "nom de personne", "Difficultés rencontrées"),
+    "prenom_nom_capitales": ("L2", "Voir avec Nathalie MARTIN-LEROY", "nom de personne",
+                             "Pistes de développement"),
+    "prenom_compose": ("K4", "Référente : Jean-Baptiste Durand", "nom de personne", "Difficultés rencontrées"),
+    "prenom_compose_capitales": ("C2", "Marie-Noëlle LE GALL (CCAS)", "nom de personne", "Co-porteurs"),
+    "telephone_barres": ("L3", "Appeler le 05/45/12/34/56", "numéro de téléphone", "Pistes de développement"),
+    "telephone_points": ("K2", "Permanence : 06.12.34.56.78", "numéro de téléphone", "Difficultés rencontrées"),
+    "courriel_prefixe_generique_prenom": ("L4", "contact.marie.dupont@cd16.fr", "adresse électronique personnelle",
+                                          "Pistes de développement"),
+    "courriel_prefixe_generique_messagerie": ("L2", "accueil-jdurand@orange.fr", "adresse électronique personnelle",
+                                              "Pistes de développement"),
+    "nom_dans_epci": ("I3", "241600303 — Sophie Martin", "nom de personne", "EPCI"),
+}
+
+
+@pytest.mark.parametrize("case", list(DONNEES_PERSONNELLES))
+def test_personal_data_in_dispositifs_is_refused_naming_the_cell(case: str, tmp_path: Path) -> None:
+    cell, value, kind, header = DONNEES_PERSONNELLES[case]
+    message = _refus(_dispositifs(tmp_path / "tableau_dispositifs.xlsx", cell, value))
+    assert "Fichier refusé : tableau_dispositifs.xlsx" in message
+    assert f"donnée personnelle interdite ({kind})" in message, message
+    assert f"colonne « {header}" in message and f"lignes {cell[1:]}" in message, message
+    assert f"cellule {cell}" in message, message
+    assert value not in message, "the personal data itself is never repeated in the message"
+
+
+def test_no_commune_or_epci_name_is_taken_for_a_person() -> None:
+    """Place names (Saint-Louis Agglomération, Saint François Longchamp) are not names of persons."""
+    import json
+
+    from ingestion.readers.dispositifs import donnees_personnelles
+
+    folder = REAL / "etalab_decoupage_administratif" / "v6.0.0_cog2026"
+    need_real(folder / "communes.json", folder / "epci.json")
+    noms = [r["nom"] for f in ("communes.json", "epci.json")
+            for r in json.loads((folder / f).read_text(encoding="utf-8"))]
+    assert len(noms) > 1000
+    assert [n for n in noms if donnees_personnelles(n)] == []
