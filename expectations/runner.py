@@ -45,7 +45,8 @@ def _describe(res: Any) -> Issue:
     cfg = res.expectation_config
     kwargs = cfg.kwargs
     r = res.result or {}
-    regle = REGLES_FR.get(cfg.type, cfg.type)
+    # A suite may state its rule in French (`description=`) where GX's generic wording would not say what is wrong.
+    regle = cfg.description or REGLES_FR.get(cfg.type, cfg.type)
     if "min_value" in kwargs or "max_value" in kwargs:
         lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
         regle += f" [{'' if lo is None else lo} ; {'' if hi is None else hi}]"
@@ -95,6 +96,8 @@ def _results(suite_name: str, lecture: Any, result_format: str) -> tuple[bool, l
     import great_expectations as gx
 
     batch_definition = _batch_definition()
+    # Workbook readers name the sheet each control frame comes from: a refusal names it.
+    feuilles: dict[str, str] = (getattr(lecture, "info", None) or {}).get("feuille_de", {})
     issues: list[Issue] = []
     details: list[dict[str, Any]] = []
     for frame_name, expectations in build_suite(suite_name, lecture).items():
@@ -113,7 +116,9 @@ def _results(suite_name: str, lecture: Any, result_format: str) -> tuple[bool, l
                      "succes": bool(res.success), "resultat": _jsonable(res.result)}
             details.append(entry)
             if not res.success:
-                issues.append(_describe(res))
+                issue = _describe(res)
+                issue.feuille = feuilles.get(frame_name)
+                issues.append(issue)
     return not issues, issues, details
 
 

@@ -460,3 +460,96 @@ def test_no_commune_or_epci_name_is_taken_for_a_person() -> None:
             for r in json.loads((folder / f).read_text(encoding="utf-8"))]
     assert len(noms) > 1000
     assert [n for n in noms if donnees_personnelles(n)] == []
+
+
+# COG « Intercommunalité - Métropole »: a small workbook in the published layout (four title rows, a row of labels,
+# the row of codes), three EPCI of Charente and six communes.
+COG_EPCI = [("200071827", "CA du Grand Angoulême", "CA", 2), ("241600303", "CC de la Haute-Charente", "CC", 2),
+            ("200072049", "CC Val de Charente", "CC", 2)]
+COG_COMMUNES = [("16015", "Angoulême", "200071827"), ("16102", "Cognac", "200071827"),
+                ("16070", "Chabanais", "241600303"), ("16082", "Chasseneuil", "241600303"),
+                ("16292", "Ruffec", "200072049"), ("16279", "Roumazières", "200072049")]
+
+
+def _cog(target: Path, annee_titre: int = 2024, annee_titre_composition: int | None = None,
+         communes: list[tuple[str, str, str, str]] | None = None) -> Path:
+    """Return the workbook; `communes` as (CODGEO, LIBGEO, EPCI, DEP). Data of the composition start at row 7."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    rows = communes or [(c, n, e, "16") for c, n, e in COG_COMMUNES]
+    libelles = {e: lib for e, lib, _, _ in COG_EPCI}
+    for sheet, annee, labels, codes, body in (
+            ("EPCI", annee_titre, ["EPCI - Métropole", "Libellé", "Nature d'EPCI", "Nombre communes"],
+             ["EPCI", "LIBEPCI", "NATURE_EPCI", "NB_COM"], [list(r) for r in COG_EPCI]),
+            ("Composition_communale", annee_titre_composition or annee_titre,
+             ["Code géographique", "Libellé géographique", "EPCI - Métropole", "Libellé de l'EPCI", "Département",
+              "Région"], ["CODGEO", "LIBGEO", "EPCI", "LIBEPCI", "DEP", "REG"],
+             [[c, n, e, libelles.get(e, "?"), d, "75"] for c, n, e, d in rows])):
+        ws = wb.create_sheet(sheet)
+        ws.append(["Intercommunalité et Métropole"])
+        ws.append(["France - Liste des intercommunalités"])
+        ws.append([f"Mise en ligne le 18/03/{annee}       Géographie au 01/01/{annee}"])
+        ws.append(["Source(s) : Insee, Code officiel géographique"])
+        ws.append(labels)
+        ws.append(codes)
+        for r in body:
+            ws.append(r)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+    return target
+
+
+def test_good_cog_is_accepted(tmp_path: Path) -> None:
+    lecture = _accepte(_cog(tmp_path / "EPCI_au_01-01-2024.xlsx"))
+    assert lecture.geo_millesime == 2024 and len(lecture.tables["geo_communes"]) == 6
+
+
+def test_cog_commune_attached_to_an_epci_absent_from_the_epci_sheet(tmp_path: Path) -> None:
+    communes = [(c, n, e, "16") for c, n, e in COG_COMMUNES]
+    communes[3] = ("16082", "Chasseneuil", "200071999", "16")  # row 7 + 3
+    message = _refus(_cog(tmp_path / "EPCI_au_01-01-2024.xlsx", communes=communes))
+    assert "Fichier refusé : EPCI_au_01-01-2024.xlsx" in message
+    assert ("feuille « Composition_communale », colonne « EPCI » — EPCI absent de la feuille « EPCI »"
+            in message), message
+    assert "lignes 10" in message and "'200071999'" in message
+
+
+def test_cog_departement_disagrees_with_the_commune_code(tmp_path: Path) -> None:
+    communes = [(c, n, e, "16") for c, n, e in COG_COMMUNES]
+    communes[4] = ("16292", "Ruffec", "200072049", "17")  # row 11
+    message = _refus(_cog(tmp_path / "EPCI_au_01-01-2024.xlsx", communes=communes))
+    assert "feuille « Composition_communale », colonne « CODGEO:DEP » — code département (DEP) différent" in message
+    assert "lignes 11" in message and "'16292:17'" in message
+
+
+def test_cog_name_says_one_year_title_rows_another(tmp_path: Path) -> None:
+    message = _refus(_cog(tmp_path / "EPCI_au_01-01-2024.xlsx", annee_titre=2023))
+    assert "millésime incohérent : le nom du fichier indique 2024" in message
+    assert "feuille « EPCI » — " in message and "feuille « Composition_communale » — " in message
+    assert "Géographie au 01/01/2023" in message and "lignes 3" in message
+
+
+def test_cog_sheets_disagree_on_the_year(tmp_path: Path) -> None:
+    message = _refus(_cog(tmp_path / "EPCI_au_01-01-2024.xlsx", annee_titre_composition=2025))
+    assert "feuille « Composition_communale » — millésime incohérent" in message and "lignes 3" in message
+    assert "feuille « EPCI » — millésime" not in message
+
+
+def test_defm_abc_not_equal_to_a_plus_b_plus_c(tmp_path: Path) -> None:
+    """France Travail: counts are rounded to the ten, ABC may differ from A + B + C by 30 at most."""
+    from tests.sources_besoins.conftest import write_good
+
+    path = write_good("defm", tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(";")
+    cells = lines[4].split(";")
+    a, b, c = (int(cells[header.index(k)]) for k in ("DEFM_A", "DEFM_B", "DEFM_C"))
+    cells[header.index("DEFM_ABC")] = str(a + b + c + 500)
+    lines[4] = ";".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    message = _refus(path)
+    assert f"Fichier refusé : {path.name}" in message
+    assert "colonne « DEFM_ABC − (A + B + C) » — valeur hors de l'intervalle autorisé [-30.0 ; 30.0]" in message, message
+    assert "lignes 5" in message and "'500.0'" in message
