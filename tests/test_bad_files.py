@@ -553,3 +553,86 @@ def test_defm_abc_not_equal_to_a_plus_b_plus_c(tmp_path: Path) -> None:
     assert f"Fichier refusé : {path.name}" in message
     assert "colonne « DEFM_ABC − (A + B + C) » — valeur hors de l'intervalle autorisé [-30.0 ; 30.0]" in message, message
     assert "lignes 5" in message and "'500.0'" in message
+
+
+# data·inclusion services (schema v1) and Soliguide places: three points of Charente (Angoulême, Cognac, Ruffec).
+POINTS_16 = [("16015", "16000", "Angoulême", 45.6484, 0.1562), ("16102", "16100", "Cognac", 45.6958, -0.3287),
+             ("16292", "16700", "Ruffec", 46.0289, 0.1986)]
+
+
+def _data_inclusion(target: Path, change: dict[int, dict[str, object]] | None = None) -> Path:
+    """`change`: record index → fields to overwrite."""
+    import json
+
+    from demo.synthetic.offre import V1_PUBLICS, V1_THEMES
+
+    records = []
+    for i, (code, cp, ville, lat, lon) in enumerate(POINTS_16):
+        records.append({
+            "source": "data-inclusion", "id": f"di--{i}", "structure_id": f"di--s{i}", "nom": f"Permanence de {ville}",
+            "description": "Service d'accompagnement de proximité", "date_maj": "2025-03-15", "code_insee": code,
+            "code_postal": cp, "commune": ville, "adresse": "1 place de la Mairie", "latitude": lat, "longitude": lon,
+            "thematiques": V1_THEMES[:2], "publics": V1_PUBLICS[:1], "type": "accompagnement", "frais": "gratuit",
+            "zone_eligibilite": [code], "modes_accueil": ["en-presentiel"], "modes_mobilisation": ["se-presenter"],
+            "mobilisable_par": ["usagers"], "courriel": None, "telephone": None,
+        } | (change or {}).get(i, {}))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(records, ensure_ascii=False, indent=2), encoding="utf-8")
+    return target
+
+
+def _soliguide(target: Path, change: dict[int, dict[str, object]] | None = None) -> Path:
+    """`change`: place index → fields of `position` to overwrite."""
+    import json
+
+    places = []
+    for i, (_, cp, ville, lat, lon) in enumerate(POINTS_16):
+        position = {"adresse": f"{i + 2} rue de la Paix", "codePostal": cp, "ville": ville, "departement": "16",
+                    "location": {"type": "Point", "coordinates": [lon, lat]}} | (change or {}).get(i, {})
+        places.append({"lieu_id": 90000 + i, "name": f"Accueil solidaire de {ville}", "updatedAt": "2025-03-03",
+                       "position": position,
+                       "services_all": [{"serviceObjectId": f"{90000 + i}-0", "category": "food_distribution"}]})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(places, ensure_ascii=False, indent=2), encoding="utf-8")
+    return target
+
+
+def test_good_offer_files_are_accepted(tmp_path: Path) -> None:
+    _accepte(_data_inclusion(tmp_path / "data-inclusion_services_v1.json"))
+    _accepte(_soliguide(tmp_path / "soliguide_lieux_export.json"))
+    # a remote service needs no position, a service with a commune code is placed by it
+    _accepte(_data_inclusion(tmp_path / "a" / "data-inclusion_services_v1.json", {
+        0: {"latitude": None, "longitude": None, "code_insee": None, "modes_accueil": ["a-distance"]},
+        1: {"latitude": None, "longitude": None}}))
+
+
+def _record_line(path: Path, index: int) -> int:
+    """Line where the index-th object of a JSON array written with indent=2 starts."""
+    starts = [n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if text == "  {"]
+    return starts[index]
+
+
+POSITIONS = {  # case → (file, record index, change, verdict shown)
+    "di_inversees": ("di", 1, {"latitude": -0.3287, "longitude": 45.6958}, "latitude et longitude inversées"),
+    "di_hors_departement": ("di", 2, {"latitude": 48.8566, "longitude": 2.3522},
+                            "hors du département 16 déclaré"),
+    "di_sans_position": ("di", 0, {"latitude": None, "longitude": None, "code_insee": None},
+                         "sans position ni code commune"),
+    "soliguide_inversees": ("soliguide", 1, {"location": {"type": "Point", "coordinates": [45.6958, -0.3287]}},
+                            "latitude et longitude inversées"),
+    "soliguide_hors_departement": ("soliguide", 0, {"location": {"type": "Point", "coordinates": [2.3522, 48.8566]}},
+                                   "hors du département 16 déclaré"),
+    "soliguide_sans_position": ("soliguide", 2, {"location": {"type": "Point", "coordinates": []}},
+                                "sans position ni code commune"),
+}
+
+
+@pytest.mark.parametrize("case", list(POSITIONS))
+def test_implausible_or_missing_position_is_refused(case: str, tmp_path: Path) -> None:
+    kind, index, change, shown = POSITIONS[case]
+    path = (_data_inclusion(tmp_path / "data-inclusion_services_v1.json", {index: change}) if kind == "di"
+            else _soliguide(tmp_path / "soliguide_lieux_export.json", {index: change}))
+    message = _refus(path)
+    assert f"Fichier refusé : {path.name}" in message
+    assert "colonne « latitude, longitude » — position invraisemblable ou absente" in message, message
+    assert f"lignes {_record_line(path, index)}" in message and f"'{shown}'" in message, message
