@@ -270,12 +270,12 @@ def test_a_build_failure_withdraws_the_files_landed_since_the_last_publication(
 
 # --- Hostile files: refused in French, exit 2, no traceback, bounded memory and time ----------------------
 
-def _pdf_bomb(inflated: int) -> bytes:
+def _pdf_bomb(inflated: int, titre: str = "Schema departemental d'insertion 2024-2028") -> bytes:
     """A one-page PDF whose content stream (text, then spaces) inflates to `inflated` bytes (≈ 1000:1)."""
     import zlib
 
-    content = b"BT /F1 12 Tf 72 720 Td (Schema departemental d'insertion 2024-2028) Tj ET\n"
-    stream = zlib.compress(content + b" " * (inflated - len(content)), 9)
+    content = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET\n" % titre.encode("latin-1")
+    stream = zlib.compress(content + b" " * max(0, inflated - len(content)), 9)
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
             b"/Resources << /Font << /F1 5 0 R >> >> >>",
@@ -636,3 +636,20 @@ def test_implausible_or_missing_position_is_refused(case: str, tmp_path: Path) -
     assert f"Fichier refusé : {path.name}" in message
     assert "colonne « latitude, longitude » — position invraisemblable ou absente" in message, message
     assert f"lignes {_record_line(path, index)}" in message and f"'{shown}'" in message, message
+
+
+def test_old_schema_is_accepted_and_flagged_not_current(tmp_path: Path) -> None:
+    """A schéma of 1994-1998 is kept in the register with its period, flagged old (dbt: periode_ancienne, its
+    passages left out of marts.schemas_passages); a schéma of 2024-2028 is not."""
+    old = tmp_path / "pdi_16_1994.pdf"
+    old.write_bytes(_pdf_bomb(0, "Programme departemental d'insertion 1994-1998"))
+    lecture = _accepte(old)
+    registre = lecture.tables["documents"].iloc[0]
+    assert (registre["periode_debut"], registre["periode_fin"]) == (1994, 1998)
+    assert lecture.info["periode_ancienne"] is True
+    current = tmp_path / "pdi_16_2024.pdf"
+    current.write_bytes(_pdf_bomb(0))
+    assert _accepte(current).info["periode_ancienne"] is False
+    sql = (Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "intermediate" / "documents"
+           / "int_documents__passages.sql").read_text(encoding="utf-8")
+    assert "where not r.periode_ancienne" in sql
