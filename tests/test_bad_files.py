@@ -653,3 +653,81 @@ def test_old_schema_is_accepted_and_flagged_not_current(tmp_path: Path) -> None:
     sql = (Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "intermediate" / "documents"
            / "int_documents__passages.sql").read_text(encoding="utf-8")
     assert "where not r.periode_ancienne" in sql
+
+
+# Hostile cells and files, read in-process: refused in French, naming the cell, in bounded time.
+CELLULE_300K = "Angoulême " * 30_000  # 300,000 characters
+
+
+def test_300k_character_cell_in_a_csv(tmp_path: Path) -> None:
+    from tests.sources_besoins.conftest import write_good
+
+    path = write_good("caf_communes", tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[3].split(";")
+    cells[0] = CELLULE_300K
+    lines[3] = ";".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    message = _refus(path)
+    assert "cellule de plus de 131 072 caractères" in message and "colonne « Communes »" in message
+    assert "lignes 4" in message
+
+
+def test_300k_character_cell_in_a_json_export(tmp_path: Path) -> None:
+    path = _data_inclusion(tmp_path / "data-inclusion_services_v1.json", {2: {"description": CELLULE_300K}})
+    message = _refus(path)
+    assert "colonne « description » — cellule de plus de 131 072 caractères" in message, message
+    assert f"lignes {_record_line(path, 2)}" in message
+
+
+def _xlsx_with_text(path: Path, marker: str, text: str) -> Path:
+    """Replace a shared string of the workbook by `text` in its XML (openpyxl cuts cells at Excel's 32,767
+    characters; a program writing the XML itself does not)."""
+    import zipfile
+
+    members = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            members[info.filename] = archive.read(info)
+    name = next(n for n, data in members.items() if n.endswith(".xml") and marker.encode() in data)
+    members[name] = members[name].replace(marker.encode(), text.encode("utf-8"), 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_300k_character_cell_in_a_workbook(tmp_path: Path) -> None:
+    path = _dispositifs(tmp_path / "tableau_dispositifs.xlsx", "K3", "CELLULE-A-REMPLACER")
+    message = _refus(_xlsx_with_text(path, "CELLULE-A-REMPLACER", CELLULE_300K))
+    assert "feuille « Dispositifs », colonne « K » — cellule de plus de 32 767 caractères" in message, message
+    assert "lignes 3" in message
+
+
+def test_pdf_inflating_to_200_mb(tmp_path: Path) -> None:
+    import time
+
+    path = tmp_path / "pdi_16_2024.pdf"
+    path.write_bytes(_pdf_bomb(200 << 20))
+    start = time.monotonic()
+    message = _refus(path)
+    assert "PDF refusé (bombe de décompression ?)" in message and "un flux dépasse 16 Mo" in message
+    assert time.monotonic() - start < 20
+
+
+def test_empty_codgeo_cell(tmp_path: Path) -> None:
+    communes = [(c, n, e, "16") for c, n, e in COG_COMMUNES]
+    communes[2] = ("", "Chabanais", "241600303", "16")  # row 9
+    message = _refus(_cog(tmp_path / "EPCI_au_01-01-2024.xlsx", communes=communes))
+    assert "feuille « Composition_communale », colonne « CODGEO » — valeurs manquantes" in message, message
+    assert "lignes 9" in message
+
+
+def test_300k_character_cell_in_an_insee_workbook(tmp_path: Path) -> None:
+    communes = [(c, n, e, "16") for c, n, e in COG_COMMUNES]
+    communes[1] = ("16102", "CELLULE-A-REMPLACER", "200071827", "16")  # row 8, column B (LIBGEO)
+    path = _xlsx_with_text(_cog(tmp_path / "EPCI_au_01-01-2024.xlsx", communes=communes), "CELLULE-A-REMPLACER",
+                           CELLULE_300K)
+    message = _refus(path)
+    assert "feuille « Composition_communale », colonne « B » — cellule de plus de 32 767 caractères" in message
+    assert "lignes 8" in message

@@ -23,7 +23,7 @@ import pandas as pd
 from ingestion.dispositifs_template import AXES, COLONNES, FEUILLE
 from ingestion.errors import InvalidFile, Issue
 from ingestion.readers.common import ReadResult
-from ingestion.readers.workbook import check_sheet_extent
+from ingestion.readers.workbook import check_cell_lengths, check_sheet_extent
 from ingestion.registry import RecognisedFile
 
 # Digits grouped by two after 0X or +33 / 0033, separated by spaces, dots, dashes or slashes (05/45/12/34/56).
@@ -117,6 +117,7 @@ def read_dispositifs(fichier: RecognisedFile) -> ReadResult:
     sheet.reset_dimensions()  # rows as stored, not padded to a declared <dimension> (which may say XFD1048576)
     rows = list(sheet.iter_rows(values_only=True))
     wb.close()
+    check_cell_lengths(path, FEUILLE, rows)
     attendus = [h for h, _, _ in COLONNES]
     entete = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else [])]
     manquantes = [h for h in attendus if h not in entete]

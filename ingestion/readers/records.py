@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ingestion.errors import InvalidFile, Issue
-from ingestion.readers.common import decode_utf8, read_delimited
+from ingestion.readers.common import TAILLE_MAX_CELLULE, decode_utf8, read_delimited
 
 
 def _record_lines(text: str) -> list[int]:
@@ -54,9 +54,35 @@ def read_json_records(path: Path) -> pd.DataFrame:
     lines = _record_lines(text)
     if len(lines) != len(data):  # one-line arrays or unusual layouts: fall back to record numbers
         lines = list(range(1, len(data) + 1))
+    if len(text) > TAILLE_MAX_CELLULE:  # no string can be longer than the whole file: most files skip the scan
+        _trop_longues(path, data, lines)
     frame = pd.DataFrame(data, index=lines)
     frame.index.name = "ligne"
     return frame
+
+
+def _longueur_max(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return max((_longueur_max(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return max((_longueur_max(v) for v in value), default=0)
+    return 0
+
+
+def _trop_longues(path: Path, data: list[dict[str, Any]], lines: list[int]) -> None:
+    """Refuse values over TAILLE_MAX_CELLULE characters (as the csv readers do), naming key and record line."""
+    par_cle: dict[str, list[int]] = {}
+    for record, line in zip(data, lines, strict=True):
+        for key, value in record.items():
+            if _longueur_max(value) > TAILLE_MAX_CELLULE:
+                par_cle.setdefault(str(key), []).append(line)
+    if par_cle:
+        raise InvalidFile(path.name, [Issue(
+            regle=f"cellule de plus de {TAILLE_MAX_CELLULE:,} caractères".replace(",", " ")
+                  + " : texte démesuré ou fichier corrompu", colonne=key, lignes=found, nb=len(found))
+            for key, found in par_cle.items()])
 
 
 def read_csv_records(path: Path) -> pd.DataFrame:
