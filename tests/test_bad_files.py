@@ -731,3 +731,31 @@ def test_300k_character_cell_in_an_insee_workbook(tmp_path: Path) -> None:
     message = _refus(path)
     assert "feuille « Composition_communale », colonne « B » — cellule de plus de 32 767 caractères" in message
     assert "lignes 8" in message
+
+
+@pytest.mark.e2e  # one CLI run
+def test_refused_case_publishes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """End to end (`bin/pacte run`): two files of the corpus beside a good one; exit 2, each refusal names file,
+    sheet or column and row, the good file is not landed either, nothing is published, both are quarantined."""
+    inbox = tmp_path / "inbox"
+    communes = [(c, n, e, "16") for c, n, e in COG_COMMUNES]
+    communes[3] = ("16082", "Chasseneuil", "200071999", "16")
+    _cog(inbox / "EPCI_au_01-01-2024.xlsx", communes=communes)
+    _soliguide(inbox / "soliguide_lieux_export.json",
+               {1: {"location": {"type": "Point", "coordinates": [45.6958, -0.3287]}}})
+    _dispositifs(inbox / "tableau_dispositifs.xlsx")
+    ws = tmp_path / "ws"
+
+    code = main(["run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(ws)])
+
+    message = " ".join(capsys.readouterr().err.split())
+    assert code == 2, message
+    assert ("Fichier refusé : EPCI_au_01-01-2024.xlsx • feuille « Composition_communale », colonne « EPCI » — "
+            "EPCI absent de la feuille « EPCI »") in message, message
+    assert "Fichier refusé : soliguide_lieux_export.json • colonne « latitude, longitude »" in message
+    assert "'latitude et longitude inversées'" in message
+    assert "Fichier refusé : tableau_dispositifs.xlsx" not in message
+    assert not (ws / "serving" / "pacte.duckdb").exists()
+    assert not any((ws / "landing").rglob("*.parquet"))
+    assert {p.name for p in (ws / "quarantine").glob("*/*") if ".rapport." not in p.name} == {
+        "EPCI_au_01-01-2024.xlsx", "soliguide_lieux_export.json"}
