@@ -759,3 +759,22 @@ def test_refused_case_publishes_nothing(tmp_path: Path, capsys: pytest.CaptureFi
     assert not any((ws / "landing").rglob("*.parquet"))
     assert {p.name for p in (ws / "quarantine").glob("*/*") if ".rapport." not in p.name} == {
         "EPCI_au_01-01-2024.xlsx", "soliguide_lieux_export.json"}
+
+
+def test_populations_name_says_one_year_title_rows_another(tmp_path: Path) -> None:
+    from tests.sources_besoins.conftest import write_good
+
+    good = write_good("populations", tmp_path / "a")
+    lecture = _accepte(good)
+    other = lecture.millesime - 3
+    path = tmp_path / f"ensemble_{other}.xlsx"
+    good.rename(path)
+    message = _refus(path)
+    assert f"Fichier refusé : {path.name} • feuille « Communes » — millésime incohérent : le nom du fichier " \
+           f"indique {other}" in message, message
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(path, read_only=True)["Communes"]
+    row = next(n for n, cells in enumerate(sheet.iter_rows(max_row=12, values_only=True), start=1)
+               if any(isinstance(c, str) and "date de référence statistique" in c for c in cells))
+    assert f"1er janvier {lecture.millesime} » — lignes {row}" in message, message
