@@ -776,5 +776,5 @@ def test_populations_name_says_one_year_title_rows_another(tmp_path: Path) -> No
 
     sheet = openpyxl.load_workbook(path, read_only=True)["Communes"]
     row = next(n for n, cells in enumerate(sheet.iter_rows(max_row=12, values_only=True), start=1)
-               if any(isinstance(c, str) and "date de référence statistique" in c for c in cells))
+               if any(isinstance(c, str) and "date de référence statistique" in c.lower() for c in cells))
     assert f"1er janvier {lecture.millesime} » — lignes {row}" in message, message
