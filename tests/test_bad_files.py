@@ -778,3 +778,18 @@ def test_populations_name_says_one_year_title_rows_another(tmp_path: Path) -> No
     row = next(n for n, cells in enumerate(sheet.iter_rows(max_row=12, values_only=True), start=1)
                if any(isinstance(c, str) and "date de référence statistique" in c.lower() for c in cells))
     assert f"1er janvier {lecture.millesime} » — lignes {row}" in message, message
+
+
+def test_etalab_commune_departement_disagrees_with_its_code(tmp_path: Path) -> None:
+    import json
+
+    communes = [{"code": c, "nom": n, "typeLiaison": 0, "zone": "metro", "departement": "16", "region": "75",
+                 "type": "commune-actuelle", "population": 1000} for c, n, _ in COG_COMMUNES]
+    communes[4]["departement"] = "17"
+    path = tmp_path / "v6.0.0_cog2026" / "communes.json"
+    path.parent.mkdir()
+    path.write_text("[\n" + ",\n".join(json.dumps(c, ensure_ascii=False) for c in communes) + "\n]\n",
+                    encoding="utf-8")
+    message = _refus(path)
+    assert "colonne « code_commune:departement » — code département (departement) différent" in message, message
+    assert "lignes 6" in message and "'16292:17'" in message

@@ -53,6 +53,9 @@ def read_communes_json(fichier: RecognisedFile) -> ReadResult:
     passage = passage[passage.code_ancien != passage.code_actuel].drop_duplicates("code_ancien")
     passage.insert(0, "geo_millesime", geo)
     controle = raw.rename(columns={"code": "code_commune"})[["code_commune", "nom", "type", "departement"]]
+    both = controle["code_commune"].notna() & controle["departement"].notna()  # missing: reported by its own rule
+    controle["code_commune:departement"] = (controle["code_commune"].astype(str) + ":"
+                                            + controle["departement"].astype(str)).where(both)
     return ReadResult(checks={"communes": controle}, tables={"geo_communes": communes, "geo_passage": passage},
                    geo_millesime=geo)
 
