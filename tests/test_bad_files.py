@@ -650,9 +650,37 @@ def test_old_schema_is_accepted_and_flagged_not_current(tmp_path: Path) -> None:
     current = tmp_path / "pdi_16_2024.pdf"
     current.write_bytes(_pdf_bomb(0))
     assert _accepte(current).info["periode_ancienne"] is False
-    sql = (Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "intermediate" / "documents"
-           / "int_documents__passages.sql").read_text(encoding="utf-8")
-    assert "where not r.periode_ancienne" in sql
+
+
+
+def test_old_schema_passages_are_not_published_as_current() -> None:
+    """The dbt SQL of the register and of the passages, run on DuckDB with `ref`/`source` as plain tables: the
+    1994-1998 schéma is flagged and none of its pages is cited, the undated one is cited."""
+    import re
+
+    import duckdb
+
+    models = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
+
+    def sql(relative: str) -> str:
+        text = (models / relative).read_text(encoding="utf-8")
+        return re.sub(r"\{\{ (?:ref|source)\((?:'\w+', )?'(\w+)'\) \}\}", r"\1", text)
+
+    con = duckdb.connect()
+    con.execute("""create table documents as select * from (values
+        ('ancien', 'PDI 1994-1998', 'Plan départemental d''insertion', 1994, 1998, null, 'pdf', 1, 'a', 'a.pdf',
+         false, now()),
+        ('sans_date', 'PDI', 'Plan départemental d''insertion', null, null, null, 'pdf', 1, 'b', 'b.pdf', false, now()))
+        as t(document_id, titre, type_schema, periode_debut, periode_fin, auteur, format, nb_pages, sha256, fichier,
+             _synthetique, _charge_le)""")
+    con.execute("create table stg_documents__registre as " + sql("staging/documents/stg_documents__registre.sql"))
+    assert dict(con.sql("select document_id, periode_ancienne from stg_documents__registre").fetchall()) == {
+        "ancien": True, "sans_date": False}
+    con.execute("create table stg_documents__pages as select * from (values ('ancien', 1, 'Insertion et emploi'), "
+                "('sans_date', 1, 'Insertion et emploi')) as t(document_id, page, texte)")
+    con.execute("create table ref_mots_cles_axes as select '2' as axe, 'emploi' as thematique, 'emploi' as mot_cle")
+    cited = con.sql(sql("intermediate/documents/int_documents__passages.sql")).fetchall()
+    assert [row[0] for row in cited] == ["sans_date"]
 
 
 # Hostile cells and files, read in-process: refused in French, naming the cell, in bounded time.
