@@ -111,7 +111,9 @@ def _results(suite_name: str, lecture: Any, result_format: str) -> tuple[bool, l
                 return False, [], []
             continue
         for res in result.results:
-            entry = {"controle": frame_name, "attente": res.expectation_config.type,
+            entry = {"controle": feuilles.get(frame_name, frame_name), "attente": res.expectation_config.type,
+                     "regle": res.expectation_config.description or REGLES_FR.get(res.expectation_config.type,
+                                                                                  res.expectation_config.type),
                      "parametres": {k: v for k, v in res.expectation_config.kwargs.items() if k != "batch_id"},
                      "succes": bool(res.success), "resultat": _jsonable(res.result)}
             details.append(entry)
@@ -134,7 +136,7 @@ def write_report(path: Path, fichier: str, suite_name: str, resultat: Validation
                                                     ensure_ascii=False, indent=2), encoding="utf-8")
     rows = "".join(
         f"<tr class={'ok' if d['succes'] else 'ko'}><td>{html.escape(d['controle'])}</td>"
-        f"<td>{html.escape(REGLES_FR.get(d['attente'], d['attente']))}</td>"
+        f"<td>{html.escape(d.get('regle') or REGLES_FR.get(d['attente'], d['attente']))}</td>"
         f"<td><code>{html.escape(json.dumps(d['parametres'], ensure_ascii=False))}</code></td>"
         f"<td>{'réussi' if d['succes'] else 'ÉCHEC'}</td>"
         f"<td><code>{html.escape(json.dumps(d['resultat'], ensure_ascii=False)[:600])}</code></td></tr>"

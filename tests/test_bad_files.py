@@ -295,11 +295,11 @@ def _hostile(kind: str, inbox: Path) -> tuple[str, list[str]]:
     """Write one hostile file; return its name and the fragments its refusal must show."""
     from tests.sources_besoins.conftest import write_good
 
-    if kind == "cellule_geante":  # a libellé of 200,000 characters (Python's csv stops at 131,072)
+    if kind == "cellule_geante":  # a libellé of 300,000 characters (Python's csv stops at 131,072)
         path = write_good("caf_communes", inbox)
         lines = path.read_text(encoding="utf-8").splitlines()
         cells = lines[1].split(";")
-        cells[0] = "Angoulême " * 20_000
+        cells[0] = CELLULE_300K
         lines[1] = ";".join(cells)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path.name, ["cellule de plus de 131 072 caractères", "colonne « Communes »", "lignes 2"]
@@ -821,3 +821,33 @@ def test_etalab_commune_departement_disagrees_with_its_code(tmp_path: Path) -> N
     message = _refus(path)
     assert "colonne « code_commune:departement » — code département (departement) différent" in message, message
     assert "lignes 6" in message and "'16292:17'" in message
+
+
+def test_populations_refusal_names_the_sheet(tmp_path: Path) -> None:
+    import openpyxl
+
+    from tests.sources_besoins.conftest import write_good
+
+    path = write_good("populations", tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Départements"]
+    header = next(c for row in ws.iter_rows() for c in row if c.value == "Population municipale")
+    ws.cell(header.row + 1, header.column).value = -12
+    wb.save(path)
+    message = _refus(path)
+    assert "feuille « Départements », colonne « Population municipale » — valeur hors de l'intervalle" in message
+    assert f"lignes {header.row + 1}" in message
+
+
+def test_report_states_the_rule_in_french(tmp_path: Path) -> None:
+    from ingestion.errors import InvalidFile
+    from ingestion.registry import recognise
+    from warehouse.ingest import read_and_validate
+
+    communes = [(c, n, e, "16") for c, n, e in COG_COMMUNES]
+    communes[0] = ("16015", "Angoulême", "200071999", "16")
+    report = tmp_path / "rapport.html"
+    with pytest.raises(InvalidFile):
+        read_and_validate(recognise(_cog(tmp_path / "EPCI_au_01-01-2024.xlsx", communes=communes)), report)
+    html = report.read_text(encoding="utf-8")
+    assert "EPCI absent de la feuille « EPCI »" in html and "<td>Composition_communale</td>" in html

@@ -77,4 +77,5 @@ def read_populations_legales(fichier: RecognisedFile) -> ReadResult:
         controles[niveau] = controle
     return ReadResult(checks=controles, tables={"insee_populations_legales_valeurs": pd.concat(tables)},
                    millesime=millesime, geo_millesime=geo,
-                   info={"populations": POPULATIONS, "geo_millesime": geo})
+                   info={"populations": POPULATIONS, "geo_millesime": geo,
+                         "feuille_de": {niveau: feuille for feuille, (niveau, _) in FEUILLES.items()}})
