@@ -60,8 +60,7 @@ NOM_PERSONNE = re.compile(
     rf"|\b(?:M\.|Mme|Mlle|Madame|Monsieur)\s+{_NOM}")
 # Every column of the template is checked: free text, and the drop-down ones, which a user can overwrite (a name
 # typed into the EPCI column).
-TEXTE_LIBRE = ("intitule", "porteur", "co_porteurs", "mode_financement", "public_vise", "axe", "thematique",
-               "couverture", "epci", "territoire", "difficultes", "pistes", "source_info")
+COLONNES_CONTROLEES = tuple(col for _, col, _ in COLONNES)
 
 
 def _sans_accents(text: str) -> str:
@@ -140,7 +139,7 @@ def read_dispositifs(fichier: RecognisedFile) -> ReadResult:
     anomalies: dict[tuple[str, str], list[tuple[int, str]]] = {}
     header_of = {col: h for h, col, _ in COLONNES}
     for n, rec in frame.iterrows():
-        for col in TEXTE_LIBRE:
+        for col in COLONNES_CONTROLEES:
             for kind in donnees_personnelles(rec[col] if isinstance(rec[col], str) else ""):
                 cellule = f"{get_column_letter(pos[header_of[col]] + 1)}{n}"
                 anomalies.setdefault((kind, header_of[col]), []).append((int(n), cellule))
