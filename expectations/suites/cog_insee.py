@@ -9,8 +9,8 @@ from typing import Any
 from expectations.suites.common import CODE_COMMUNE, CODE_DEPARTEMENT, CODE_EPCI_OU_ZZ
 from ingestion.readers.cog_insee import DEP_DE_CODGEO
 
-# CODGEO:DEP — the département is the first two characters of the commune code, three overseas (97x).
-DEP_COHERENT = r"^(?:(?P<d>0[1-9]|[1-8]\d|9[0-5]|2[AB])\d{3}:(?P=d)|(?P<o>97\d)\d{2}:(?P=o))$"
+# CODGEO:DEP — the département is the first two characters of the commune code, three overseas (97x, 98x).
+DEP_COHERENT = r"^(?:(?P<d>0[1-9]|[1-8]\d|9[0-5]|2[AB])\d{3}:(?P=d)|(?P<o>9[78]\d)\d{2}:(?P=o))$"
 
 
 def epci_xlsx(lecture: Any) -> dict[str, list[Any]]:
