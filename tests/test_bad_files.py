@@ -851,3 +851,21 @@ def test_report_states_the_rule_in_french(tmp_path: Path) -> None:
         read_and_validate(recognise(_cog(tmp_path / "EPCI_au_01-01-2024.xlsx", communes=communes)), report)
     html = report.read_text(encoding="utf-8")
     assert "EPCI absent de la feuille « EPCI »" in html and "<td>Composition_communale</td>" in html
+
+
+@pytest.mark.parametrize("vintage", [2024, 2026])
+def test_national_geography_passes_the_coherence_rules(vintage: int, tmp_path: Path) -> None:
+    """The whole Etalab découpage administratif of the demo (npm package, cached) is accepted: communes associées
+    lying in another département than their code (02285 in 59 in 2024) are not current communes."""
+    from demo.inputs import fetch_geography
+    from tests.conftest import REPO
+
+    try:
+        source = fetch_geography(REPO / ".cache" / "registry", vintage)
+    except Exception as exc:  # noqa: BLE001 - no npm or no network: the real subset of ../shared still runs
+        pytest.skip(f"découpage administratif {vintage} indisponible : {exc}")
+    folder = tmp_path / f"national_cog{vintage}"
+    folder.mkdir()
+    for name in ("communes.json", "epci.json"):
+        shutil.copy2(source / name, folder / name)
+        _accepte(folder / name)
