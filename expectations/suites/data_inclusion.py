@@ -1,4 +1,6 @@
-"""data·inclusion / DORA structures and services (schema v0 or v1): identifiers, codes, coordinates, taxonomies."""
+"""data·inclusion / DORA structures and services (schema v0 or v1): identifiers, codes, coordinates, taxonomies;
+plausible points (ingestion.positions: not swapped, in France, in the département of their code, or placed by a
+commune code)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Soliguide places: identifiers, postal codes, coordinates in France, categories of Soliguide's enum."""
+"""Soliguide places: identifiers, postal codes, coordinates in France, plausible points (ingestion.positions: not
+swapped, in the département declared, present), categories of Soliguide's enum."""
 
 from __future__ import annotations
 
