@@ -143,7 +143,7 @@ def read_dispositifs(fichier: RecognisedFile) -> ReadResult:
             for kind in donnees_personnelles(rec[col] if isinstance(rec[col], str) else ""):
                 cellule = f"{get_column_letter(pos[header_of[col]] + 1)}{n}"
                 anomalies.setdefault((kind, header_of[col]), []).append((int(n), cellule))
-    if anomalies:  # the cells are named, their content never repeated (the message is logged and mailed)
+    if anomalies:  # the cells are named, their content never repeated (the message is logged and kept in quarantine)
         raise InvalidFile(path.name, [Issue(
             regle=(f"donnée personnelle interdite ({kind}) en {_cellules(cells)} : "
                    "indiquez une fonction ou une adresse générique"),
