@@ -45,7 +45,8 @@ def _describe(res: Any) -> Issue:
     cfg = res.expectation_config
     kwargs = cfg.kwargs
     r = res.result or {}
-    regle = REGLES_FR.get(cfg.type, cfg.type)
+    # A suite may state its rule in French (`description=`) where GX's generic wording would not say what is wrong.
+    regle = cfg.description or REGLES_FR.get(cfg.type, cfg.type)
     if "min_value" in kwargs or "max_value" in kwargs:
         lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
         regle += f" [{'' if lo is None else lo} ; {'' if hi is None else hi}]"
@@ -95,6 +96,8 @@ def _results(suite_name: str, lecture: Any, result_format: str) -> tuple[bool, l
     import great_expectations as gx
 
     batch_definition = _batch_definition()
+    # Workbook readers name the sheet each control frame comes from: a refusal names it.
+    feuilles: dict[str, str] = (getattr(lecture, "info", None) or {}).get("feuille_de", {})
     issues: list[Issue] = []
     details: list[dict[str, Any]] = []
     for frame_name, expectations in build_suite(suite_name, lecture).items():
@@ -108,12 +111,16 @@ def _results(suite_name: str, lecture: Any, result_format: str) -> tuple[bool, l
                 return False, [], []
             continue
         for res in result.results:
-            entry = {"controle": frame_name, "attente": res.expectation_config.type,
+            entry = {"controle": feuilles.get(frame_name, frame_name), "attente": res.expectation_config.type,
+                     "regle": res.expectation_config.description or REGLES_FR.get(res.expectation_config.type,
+                                                                                  res.expectation_config.type),
                      "parametres": {k: v for k, v in res.expectation_config.kwargs.items() if k != "batch_id"},
                      "succes": bool(res.success), "resultat": _jsonable(res.result)}
             details.append(entry)
             if not res.success:
-                issues.append(_describe(res))
+                issue = _describe(res)
+                issue.feuille = feuilles.get(frame_name)
+                issues.append(issue)
     return not issues, issues, details
 
 
@@ -129,7 +136,7 @@ def write_report(path: Path, fichier: str, suite_name: str, resultat: Validation
                                                     ensure_ascii=False, indent=2), encoding="utf-8")
     rows = "".join(
         f"<tr class={'ok' if d['succes'] else 'ko'}><td>{html.escape(d['controle'])}</td>"
-        f"<td>{html.escape(REGLES_FR.get(d['attente'], d['attente']))}</td>"
+        f"<td>{html.escape(d.get('regle') or REGLES_FR.get(d['attente'], d['attente']))}</td>"
         f"<td><code>{html.escape(json.dumps(d['parametres'], ensure_ascii=False))}</code></td>"
         f"<td>{'réussi' if d['succes'] else 'ÉCHEC'}</td>"
         f"<td><code>{html.escape(json.dumps(d['resultat'], ensure_ascii=False)[:600])}</code></td></tr>"

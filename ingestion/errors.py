@@ -7,18 +7,21 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Issue:
-    """One rule broken by a file: which column, which rule, which rows."""
+    """One rule broken by a file: which sheet (workbooks) and column, which rule, which rows."""
 
     regle: str
     colonne: str | None = None
     lignes: list[int] = field(default_factory=list)
     exemples: list[str] = field(default_factory=list)
     nb: int | None = None
+    feuille: str | None = None
 
     def decrire(self) -> str:
         parts = [self.regle]
-        if self.colonne:
-            parts.insert(0, f"colonne « {self.colonne} »")
+        where = [f"feuille « {self.feuille} »"] if self.feuille else []
+        where += [f"colonne « {self.colonne} »"] if self.colonne else []
+        if where:
+            parts.insert(0, ", ".join(where))
         if self.nb is not None:
             parts.append(f"{self.nb} ligne(s) concernée(s)")
         if self.lignes:

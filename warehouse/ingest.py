@@ -20,6 +20,7 @@ from typing import Any
 from ingestion.errors import InvalidFile, PacteError
 from ingestion.fetch import read_origins
 from ingestion.landing import sha256_of
+from ingestion.readers.common import ReadResult
 from ingestion.registry import RecognisedFile
 from warehouse.plan import RunPlan
 from warehouse.publish import repair_mirror
@@ -54,12 +55,11 @@ class _Task:
     origine: dict[str, Any] | None  # lineage facts of the inbox (download URL and date, synthetic flag)
 
 
-def _check_and_stage(task: _Task) -> dict[str, Any]:
-    """Read, validate (GX) and stage one file; raise InvalidFile with its report when refused."""
+def read_and_validate(fichier: RecognisedFile, report: Path | None = None) -> ReadResult:
+    """Read one file with its format's reader and check it with its GX suite; raise InvalidFile (French
+    message naming file, column or sheet, rows) when refused, after writing the HTML report to `report`."""
     from expectations.runner import validate, write_report
 
-    ws = Workspace.at(task.root)
-    fichier = task.fichier
     try:
         result = fichier.format.load_reader()(fichier)
     except InvalidFile:
@@ -69,9 +69,18 @@ def _check_and_stage(task: _Task) -> dict[str, Any]:
                                              f"({type(exc).__name__} : {str(exc)[:300]})") from None
     validation = validate(fichier.format.suite, result)
     if not validation.ok:
-        report = ws.quarantine_dir(task.run_id) / f"{fichier.path.name}.rapport.html"
-        write_report(report, fichier.path.name, fichier.format.suite, validation)
-        raise InvalidFile(fichier.path.name, validation.issues, rapport=str(report))
+        if report is not None:
+            write_report(report, fichier.path.name, fichier.format.suite, validation)
+        raise InvalidFile(fichier.path.name, validation.issues, rapport=str(report) if report else None)
+    return result
+
+
+def _check_and_stage(task: _Task) -> dict[str, Any]:
+    """Read, validate (GX) and stage one file; raise InvalidFile with its report when refused."""
+    ws = Workspace.at(task.root)
+    fichier = task.fichier
+    report = ws.quarantine_dir(task.run_id) / f"{fichier.path.name}.rapport.html"
+    result = read_and_validate(fichier, report)
     origine = task.origine or {}
     return ws.landing.stage(ws.staging_dir(task.run_id), fichier, result, task.sha, task.run_id,
                             synthetique=bool(origine.get("synthetique")), origine=origine)

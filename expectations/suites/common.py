@@ -1,6 +1,6 @@
 """Code formats shared by every suite (COG conventions, declared in ingestion.reference)."""
 
-from ingestion import reference
+from ingestion import positions, reference
 
 CODE_COMMUNE = rf"^{reference.COMMUNE}$"
 CODE_EPCI = rf"^{reference.EPCI}$"
@@ -10,3 +10,7 @@ CODE_DEPARTEMENT = rf"^{reference.DEPARTEMENT}$"
 CODE_REGION = rf"^{reference.REGION}$"
 CODE_PAR_NIVEAU = {"commune": CODE_COMMUNE, "epci": CODE_EPCI, "departement": CODE_DEPARTEMENT,
                    "region": CODE_REGION, "iris": CODE_IRIS, "france": r".+"}
+# Plausibility of a service point (ingestion.positions): the control column and the rule, in French.
+POSITION = positions.COLONNE
+POSITION_FR = ("position invraisemblable ou absente (latitude et longitude inversées, point hors de France ou "
+               "hors du département de son code commune ou postal, lieu sans position ni code commune)")

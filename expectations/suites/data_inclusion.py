@@ -1,10 +1,13 @@
-"""data·inclusion / DORA structures and services (schema v0 or v1): identifiers, codes, coordinates, taxonomies."""
+"""data·inclusion / DORA structures and services (schema v0 or v1): identifiers, codes, coordinates, taxonomies;
+plausible points (ingestion.positions: not swapped, in France, in the département of their code, or placed by a
+commune code)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from expectations.suites.common import CODE_COMMUNE
+from expectations.suites.common import CODE_COMMUNE, POSITION, POSITION_FR
+from ingestion.positions import CONFORME
 
 CODE_POSTAL = r"^\d{5}$"
 DATE_ISO = r"^\d{4}-\d{2}-\d{2}"
@@ -31,6 +34,7 @@ def enregistrements(lecture: Any, cle: str = "id") -> list[Any]:
         gxe.ExpectColumnValuesToMatchRegex(column="longitude_brute", regex=NOMBRE),
         gxe.ExpectColumnValuesToBeBetween(column="latitude", min_value=LATITUDE[0], max_value=LATITUDE[1]),
         gxe.ExpectColumnValuesToBeBetween(column="longitude", min_value=LONGITUDE[0], max_value=LONGITUDE[1]),
+        gxe.ExpectColumnValuesToBeInSet(column=POSITION, value_set=[CONFORME], description=POSITION_FR),
     ]
     return exps
 

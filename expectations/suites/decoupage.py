@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from expectations.suites.cog_insee import DEP_COHERENT
 from expectations.suites.common import CODE_COMMUNE, CODE_DEPARTEMENT, CODE_EPCI
 
 
@@ -19,6 +20,9 @@ def communes(lecture: Any) -> dict[str, list[Any]]:
         gxe.ExpectColumnValuesToBeInSet(column="type", value_set=[
             "commune-actuelle", "commune-deleguee", "commune-associee", "arrondissement-municipal"]),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["code_commune", "type"]),
+        gxe.ExpectColumnValuesToMatchRegex(
+            column="code_commune:departement", regex=DEP_COHERENT,
+            description="code département (departement) différent de celui du code commune (code)"),
     ]}
 
 

@@ -16,6 +16,7 @@ from ingestion.readers.workbook import read_workbook
 from ingestion.registry import RecognisedFile
 
 NATURE_ALIASES = {"ME": "METRO"}  # métropoles were coded ME before 2022 and METRO since
+DEP_DE_CODGEO = "CODGEO:DEP"  # control column: the département code must begin the commune code
 
 
 def _sheet(path, sheets: dict[str, pd.DataFrame], name: str, first_col: str, needed: list[str]) -> pd.DataFrame:
@@ -41,17 +42,25 @@ def _sheet(path, sheets: dict[str, pd.DataFrame], name: str, first_col: str, nee
 
 
 def _vintage(path, sheets: dict[str, pd.DataFrame], from_name: int | None) -> int:
-    for grid in sheets.values():
-        for cell in grid.iloc[:5].fillna("").astype(str).to_numpy().ravel():
-            m = re.search(r"G[ée]ographie au 01/01/(\d{4})", cell)
+    """The geography year of the title rows (« Géographie au 01/01/AAAA »); every sheet must agree with the name."""
+    found: list[tuple[str, int, int]] = []  # (sheet, Excel row, year)
+    for name, grid in sheets.items():
+        titres = grid.iloc[:5].fillna("").astype(str)
+        for row, cells in enumerate(titres.to_numpy(), start=1):
+            m = next((m for c in cells if (m := re.search(r"G[ée]ographie au 01/01/(\d{4})", c))), None)
             if m:
-                year = int(m.group(1))
-                if from_name and from_name != year:
-                    raise InvalidFile(path.name, [Issue(
-                        regle=f"millésime incohérent : le nom indique {from_name}, le classeur « Géographie au 01/01/{year} »")])
-                return year
-    if from_name:
-        return from_name
+                found.append((name, row, int(m.group(1))))
+                break
+    reference = from_name or (found[0][2] if found else None)
+    disagree = [(name, row, year) for name, row, year in found if year != reference]
+    if disagree:
+        source = f"le nom du fichier indique {from_name}" if from_name else (
+            f"la feuille « {found[0][0]} » indique {reference}")
+        raise InvalidFile(path.name, [Issue(
+            regle=f"millésime incohérent : {source}, la ligne de titre « Géographie au 01/01/{year} »",
+            feuille=name, lignes=[row]) for name, row, year in disagree])
+    if reference:
+        return reference
     raise InvalidFile(path.name, "millésime géographique introuvable (ni dans le nom ni dans les titres)")
 
 
@@ -72,6 +81,10 @@ def read_epci_xlsx(fichier: RecognisedFile) -> ReadResult:
         "population": pd.array([None] * len(compo), dtype="Int64"),
     })
     appartenance = pd.DataFrame({"geo_millesime": geo, "code_commune": compo["CODGEO"], "code_epci": compo["EPCI"]})
-    return ReadResult(checks={"epci": epci, "composition": compo},
+    both = compo["CODGEO"].notna() & compo["DEP"].notna()  # a missing code is reported by its own rule
+    controle = compo.assign(**{DEP_DE_CODGEO: (compo["CODGEO"] + ":" + compo["DEP"]).where(both)})
+    return ReadResult(checks={"epci": epci, "composition": controle},
                    tables={"geo_epci": epci_table, "geo_communes": communes, "geo_appartenance": appartenance},
-                   geo_millesime=geo)
+                   geo_millesime=geo,
+                   info={"feuille_de": {"epci": "EPCI", "composition": "Composition_communale"},
+                         "epci": sorted(set(epci["EPCI"].dropna()))})

@@ -11,6 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ingestion.errors import InvalidFile, Issue
+from ingestion.positions import COLONNE as POSITION
+from ingestion.positions import departement_de_code_postal, departement_de_commune, verdict
 from ingestion.readers.common import ReadResult
 from ingestion.readers.records import (
     as_list,
@@ -69,6 +71,19 @@ def _common(raw: pd.DataFrame) -> dict[str, pd.Series]:
     return text
 
 
+def _positions(base: dict[str, pd.Series], localisable: pd.Series) -> list[str]:
+    """Plausibility of each record's point (ingestion.positions): swapped, outside France or outside the
+    département of its commune (or postal) code, or missing when nothing else places the record."""
+    def coordonnee(brute: object, valeur: float) -> float | None:
+        return None if brute is None or pd.isna(brute) else valeur
+
+    departement = [departement_de_commune(c) or departement_de_code_postal(p)
+                   for c, p in zip(base["code_insee"], base["code_postal"], strict=True)]
+    return [verdict(coordonnee(lb, la), coordonnee(ob, lo), d, bool(ok))
+            for lb, la, ob, lo, d, ok in zip(base["latitude_brute"], base["latitude"], base["longitude_brute"],
+                                             base["longitude"], departement, localisable, strict=True)]
+
+
 def _lecture(fichier: RecognisedFile, entite: str) -> ReadResult:
     raw = _records(fichier)
     version = schema_version(entite, set(raw.columns), fichier.path.name)
@@ -86,6 +101,8 @@ def _lecture(fichier: RecognisedFile, entite: str) -> ReadResult:
     for c in REQUIS[(entite, version)]:
         if c not in controle:
             controle[c] = _column(raw, c).map(text_or_none)
+    a_distance = listes["modes_accueil"].map(lambda m: "a-distance" in m and "en-presentiel" not in m)
+    controle[POSITION] = _positions(base, localisable=base["code_insee"].notna() | a_distance)
     present = set(raw.columns)
     controles: dict[str, pd.DataFrame] = {"enregistrements": controle}
     controles["thematiques"] = explode(raw, "thematique", listes["thematiques"])

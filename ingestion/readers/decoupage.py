@@ -53,6 +53,13 @@ def read_communes_json(fichier: RecognisedFile) -> ReadResult:
     passage = passage[passage.code_ancien != passage.code_actuel].drop_duplicates("code_ancien")
     passage.insert(0, "geo_millesime", geo)
     controle = raw.rename(columns={"code": "code_commune"})[["code_commune", "nom", "type", "departement"]]
+    # Current communes only: a commune associée may lie in another département than its commune of attachment
+    # (02285 associated to a commune of the Nord, 79224 to one of Maine-et-Loire in COG 2024). A missing code or
+    # département is reported by its own rule.
+    both = (controle["code_commune"].notna() & controle["departement"].notna()
+            & controle["type"].isin(["commune-actuelle", "arrondissement-municipal"]))
+    controle["code_commune:departement"] = (controle["code_commune"].astype(str) + ":"
+                                            + controle["departement"].astype(str)).where(both)
     return ReadResult(checks={"communes": controle}, tables={"geo_communes": communes, "geo_passage": passage},
                    geo_millesime=geo)
 

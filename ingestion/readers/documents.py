@@ -4,7 +4,8 @@ Pages: PDF = physical pages (pypdf). DOCX and ODT have no stored pagination: tex
 breaks (`w:br w:type="page"`, `pageBreakBefore`; ODT paragraph styles with `fo:break-before="page"`), and
 a « page » without any break is a block of 40 paragraphs, so citations stay short. Type of schéma: first match
 of the list of the Essonne / Haute-Loire calls for tender (annexe 2) in the title, then in the first page.
-Period: first `AAAA-AAAA` (or `AAAA/AAAA`) in the title or first page.
+Period: first `AAAA-AAAA` (or `AAAA/AAAA`) in the title or first page, 19xx or 20xx; a period before 2000 is
+flagged as old (`ReadResult.info["periode_ancienne"]`, dbt: `stg_documents__registre.periode_ancienne`).
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ TYPES_SCHEMA = [  # (label, regex on lowercase text without accents) — annexe 
     ("Schéma départemental des solidarités", r"schema departemental des solidarites"),
     ("Schéma départemental de l'autonomie", r"autonomie|personnes agees"),
 ]
-PERIODE = re.compile(r"\b(20\d{2})\s*[-–/à]+\s*(20\d{2})\b")
+PERIODE = re.compile(r"\b((?:19|20)\d{2})\s*[-–/à]+\s*((?:19|20)\d{2})\b")
+# A schéma whose period begins before this year is an old one: read and kept in the register, flagged
+# (stg_documents__registre.periode_ancienne) and left out of the passages published as current.
+DEBUT_PERIODE_COURANTE = 2000
 
 
 def sans_accents(text: str) -> str:
@@ -186,4 +190,5 @@ def read_document(fichier: RecognisedFile) -> ReadResult:
     return ReadResult(checks={"registre": controle, "pages": textes[["page", "texte"]]},
                    tables={"documents": registre.astype({"periode_debut": "Int64", "periode_fin": "Int64"}),
                            "documents_pages": textes},
-                   millesime=int(periode.group(1)) if periode else None)
+                   millesime=int(periode.group(1)) if periode else None,
+                   info={"periode_ancienne": bool(periode) and int(periode.group(1)) < DEBUT_PERIODE_COURANTE})

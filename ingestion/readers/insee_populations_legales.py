@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from ingestion.errors import InvalidFile
+from ingestion.errors import InvalidFile, Issue
 from ingestion.readers.common import ReadResult
 from ingestion.readers.long_format import melt_wide
 from ingestion.readers.workbook import read_workbook, table_below_titles
@@ -27,11 +27,13 @@ FEUILLES = {
 }
 
 
-def _annee(path, grid: pd.DataFrame, pattern: str, quoi: str) -> int:
-    for cell in grid.iloc[:12].fillna("").astype(str).to_numpy().ravel():
-        m = re.search(pattern, cell, flags=re.IGNORECASE)
-        if m:
-            return int(m.group(1))
+def _annee(path, grid: pd.DataFrame, pattern: str, quoi: str) -> tuple[int, int]:
+    """The year a title row states, and that row (Excel numbering)."""
+    for row, cells in enumerate(grid.iloc[:12].fillna("").astype(str).to_numpy(), start=1):
+        for cell in cells:
+            m = re.search(pattern, cell, flags=re.IGNORECASE)
+            if m:
+                return int(m.group(1)), row
     raise InvalidFile(path.name, f"{quoi} introuvable dans les lignes de titre de la feuille « Communes »")
 
 
@@ -39,13 +41,15 @@ def read_populations_legales(fichier: RecognisedFile) -> ReadResult:
     path = fichier.path
     sheets = read_workbook(path, list(FEUILLES))
     communes_grid = sheets["Communes"]
-    millesime = _annee(path, communes_grid, r"date de r[ée]f[ée]rence statistique\s*:\s*1er janvier (\d{4})",
+    millesime, ligne_titre = _annee(path, communes_grid, r"date de r[ée]f[ée]rence statistique\s*:\s*1er janvier (\d{4})",
                        "date de référence statistique (millésime du recensement)")
-    geo = _annee(path, communes_grid, r"limites territoriales en vigueur au 1er janvier (\d{4})",
+    geo, _ = _annee(path, communes_grid, r"limites territoriales en vigueur au 1er janvier (\d{4})",
                  "année de la géographie (« limites territoriales en vigueur au … »)")
     if fichier.millesime and fichier.millesime != millesime:
-        raise InvalidFile(path.name, f"millésime incohérent : le nom indique {fichier.millesime}, "
-                                         f"les titres « date de référence statistique : 1er janvier {millesime} »")
+        raise InvalidFile(path.name, [Issue(
+            regle=(f"millésime incohérent : le nom du fichier indique {fichier.millesime}, la ligne de titre "
+                   f"« date de référence statistique : 1er janvier {millesime} »"),
+            feuille="Communes", lignes=[ligne_titre])])
     tables, controles = [], {}
     for feuille, (niveau, needed) in FEUILLES.items():
         body, _ = table_below_titles(path, sheets[feuille], feuille, needed)
@@ -73,4 +77,5 @@ def read_populations_legales(fichier: RecognisedFile) -> ReadResult:
         controles[niveau] = controle
     return ReadResult(checks=controles, tables={"insee_populations_legales_valeurs": pd.concat(tables)},
                    millesime=millesime, geo_millesime=geo,
-                   info={"populations": POPULATIONS, "geo_millesime": geo})
+                   info={"populations": POPULATIONS, "geo_millesime": geo,
+                         "feuille_de": {niveau: feuille for feuille, (niveau, _) in FEUILLES.items()}})

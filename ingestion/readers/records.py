@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ingestion.errors import InvalidFile, Issue
-from ingestion.readers.common import decode_utf8, read_delimited
+from ingestion.readers.common import TAILLE_MAX_CELLULE, decode_utf8, read_delimited
 
 
 def _record_lines(text: str) -> list[int]:
@@ -54,9 +54,61 @@ def read_json_records(path: Path) -> pd.DataFrame:
     lines = _record_lines(text)
     if len(lines) != len(data):  # one-line arrays or unusual layouts: fall back to record numbers
         lines = list(range(1, len(data) + 1))
+    if _chaine_longue_possible(text):
+        _trop_longues(path, data, lines)
     frame = pd.DataFrame(data, index=lines)
     frame.index.name = "ligne"
     return frame
+
+
+def _chaine_longue_possible(text: str) -> bool:
+    """False when no JSON string of the text can exceed TAILLE_MAX_CELLULE characters: every string lies between two
+    quotes that no backslash precedes, and no two such quotes are that far apart (in bytes, ≥ characters). Vectorised
+    over the bytes, 16 MB at a time: the exact scan of every value (seconds on a national export) only runs on a
+    suspect file."""
+    if len(text) <= TAILLE_MAX_CELLULE:
+        return False
+    import numpy as np
+
+    octets = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    precedent = -1  # position of the last unescaped quote seen
+    for debut in range(0, len(octets), 1 << 24):
+        bloc = octets[debut:debut + (1 << 24)]
+        avant = octets[debut - 1:debut + len(bloc) - 1] if debut else np.concatenate(([0], bloc[:-1]))
+        guillemets = np.flatnonzero((bloc == ord('"')) & (avant != ord("\\"))) + debut
+        if len(guillemets) == 0:
+            if debut + len(bloc) - precedent > TAILLE_MAX_CELLULE:
+                return True
+            continue
+        ecarts = np.diff(guillemets, prepend=precedent if precedent >= 0 else guillemets[0])
+        if ecarts.max() > TAILLE_MAX_CELLULE:
+            return True
+        precedent = int(guillemets[-1])
+    return False
+
+
+def _longueur_max(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return max((_longueur_max(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return max((_longueur_max(v) for v in value), default=0)
+    return 0
+
+
+def _trop_longues(path: Path, data: list[dict[str, Any]], lines: list[int]) -> None:
+    """Refuse values over TAILLE_MAX_CELLULE characters (as the csv readers do), naming key and record line."""
+    par_cle: dict[str, list[int]] = {}
+    for record, line in zip(data, lines, strict=True):
+        for key, value in record.items():
+            if _longueur_max(value) > TAILLE_MAX_CELLULE:
+                par_cle.setdefault(str(key), []).append(line)
+    if par_cle:
+        raise InvalidFile(path.name, [Issue(
+            regle=f"cellule de plus de {TAILLE_MAX_CELLULE:,} caractères".replace(",", " ")
+                  + " : texte démesuré ou fichier corrompu", colonne=key, lignes=found, nb=len(found))
+            for key, found in par_cle.items()])
 
 
 def read_csv_records(path: Path) -> pd.DataFrame:

@@ -5,11 +5,15 @@ services_all[].{serviceObjectId, category}."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
 
+from ingestion import reference
 from ingestion.errors import InvalidFile, Issue
+from ingestion.positions import COLONNE as POSITION
+from ingestion.positions import departement_de_code_postal, verdict
 from ingestion.readers.common import ReadResult
 from ingestion.readers.records import read_json_records, text_or_none
 from ingestion.registry import RecognisedFile
@@ -45,6 +49,11 @@ def read_lieux(fichier: RecognisedFile) -> ReadResult:
             lambda v: (text_or_none(v) or "")[:10] or None),
         "ligne": raw.index.astype("int64"),
     }, index=raw.index)
+    declare = [d if d and re.fullmatch(reference.DEPARTEMENT, d) else departement_de_code_postal(cp)
+               for d, cp in zip(lieux["departement"], lieux["code_postal"], strict=True)]
+    controle_lieux = lieux.assign(**{POSITION: [
+        verdict(*(c if c[0] is not None and c[1] is not None else (None, None)), d)
+        for c, d in zip(coords, declare, strict=True)]})
     rows = [(idx, lieux.at[idx, "lieu_id"], text_or_none(s.get("serviceObjectId")) if isinstance(s, dict) else None,
              text_or_none(s.get("category")) if isinstance(s, dict) else None)
             for idx, svcs in raw["services_all"].items() for s in (svcs if isinstance(svcs, list) else [])]
@@ -55,6 +64,6 @@ def read_lieux(fichier: RecognisedFile) -> ReadResult:
     controle_services = services[["service_id", "categorie"]].copy()
     controle_services.index.name = "ligne"
     dates = pd.to_datetime(lieux["date_maj"], errors="coerce", format="%Y-%m-%d")
-    return ReadResult(checks={"lieux": lieux, "services": controle_services},
+    return ReadResult(checks={"lieux": controle_lieux, "services": controle_services},
                    tables={"soliguide_lieux": lieux, "soliguide_services": services},
                    millesime=int(dates.max().year) if dates.notna().any() else None)

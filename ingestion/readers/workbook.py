@@ -16,6 +16,7 @@ from ingestion.errors import InvalidFile, Issue
 # 35,000 communes × ≈ 130 columns); above this bound a sheet is refused before it is loaded.
 MAX_CELLULES = 15_000_000
 MAX_XML_FEUILLE = 1 << 30  # bytes of a sheet's XML once unzipped (a zip bomb is refused, not inflated)
+MAX_CARACTERES_CELLULE = 32_767  # Excel's limit for the text of one cell
 REFERENCE_CELLULE = re.compile(rb' r="([A-Z]{1,3})(\d+)"')
 
 
@@ -85,6 +86,25 @@ def check_sheet_extent(path: Path, feuilles: list[str] | None = None) -> None:
         return
 
 
+def check_cell_lengths(path: Path, feuille: str, rows: list[list[object]] | list[tuple[object, ...]]) -> None:
+    """Refuse cells longer than Excel allows (a workbook written by a program may hold 300,000 characters in a
+    cell), naming sheet, column letter and row."""
+    from openpyxl.utils import get_column_letter
+
+    longues = [(i + 1, j + 1) for i, row in enumerate(rows) for j, v in enumerate(row)
+               if type(v) is str and len(v) > MAX_CARACTERES_CELLULE]
+    if longues:
+        par_colonne: dict[int, list[int]] = {}
+        for ligne, colonne in longues:
+            par_colonne.setdefault(colonne, []).append(ligne)
+        raise InvalidFile(path.name, [Issue(
+            regle=(f"cellule de plus de {_milliers(MAX_CARACTERES_CELLULE)} caractères (limite d'Excel) : classeur "
+                   "corrompu ou fabriqué par un programme (cellule "
+                   + ", ".join(f"{get_column_letter(c)}{n}" for n in lignes[:10]) + ")"),
+            feuille=feuille, colonne=get_column_letter(c), lignes=lignes, nb=len(lignes))
+            for c, lignes in sorted(par_colonne.items())])
+
+
 def read_workbook(path: Path, feuilles: list[str] | None = None) -> dict[str, pd.DataFrame]:
     """All (or some) sheets as raw string grids; a damaged or non-Excel file is refused in French."""
     if not path.read_bytes()[:4].startswith(b"PK"):
@@ -110,6 +130,7 @@ def read_workbook(path: Path, feuilles: list[str] | None = None) -> dict[str, pd
             rows = [_textes(row) for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)]
         except (CalamineError, XmlError, ValueError) as exc:
             raise InvalidFile(path.name, f"feuille « {name} » illisible ({type(exc).__name__})") from None
+        check_cell_lengths(path, name, rows)
         width = max((len(r) for r in rows), default=0)
         grids[name] = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
     return grids

@@ -5,6 +5,7 @@ with pages as (
            ' ' || regexp_replace(lower(strip_accents(p.texte)), '[^a-z0-9]+', ' ', 'g') || ' ' as texte_norm
     from {{ ref('stg_documents__pages') }} as p
     inner join {{ ref('stg_documents__registre') }} as r using (document_id)
+    where not r.periode_ancienne  -- old schémas (period before 2000) are not cited as current
 ),
 
 mots as (
