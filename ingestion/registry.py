@@ -213,7 +213,11 @@ def scan_inbox(inbox: Path, source_id: str | None = None) -> tuple[list[Recognis
     With `source_id`, only that source's files are returned (see `recognise`), and no unknown ones."""
     known: list[RecognisedFile] = []
     unknown: list[Path] = []
+    from ingestion.dictionaries import is_companion_meta
+
     for path in sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        if is_companion_meta(path):
+            continue  # an INSEE variable dictionary, read with its data file (ingestion/dictionaries)
         found = recognise(path, source_id)
         if found is None and source_id is not None:
             continue
