@@ -121,6 +121,8 @@ def _print_publication(pub: dict[str, Any]) -> None:
     if pub.get("codes_non_rattaches"):
         console.print(f"  [yellow]{pub['codes_non_rattaches']} code(s) commune non rattachable(s) au COG "
                       f"{pub['geo_millesime']} (voir marts.controle_codes_non_rattaches)[/]")
+    for avertissement in pub.get("avertissements", []):
+        console.print(f"  [yellow]{avertissement}[/]")
     if pub.get("donnees_synthetiques"):
         console.print("  [yellow]Attention : l'entrepôt contient des données SYNTHÉTIQUES de démonstration.[/]")
 
