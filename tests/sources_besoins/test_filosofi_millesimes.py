@@ -108,3 +108,52 @@ def test_real_2019_disp_header_is_the_encoded_one() -> None:
     _, lecture = _read(FILO_EPCI_2019)
     assert lecture.info["hors_dictionnaire"] == []
     assert lecture.info["unites"]["Q2"] == "euros" and lecture.info["unites"]["GI"] == "ratio"
+
+
+def _long_2021(folder: Path, name: str, years: tuple[int, ...] = (2021,)) -> Path:
+    import csv
+
+    import pandas as pd
+
+    from demo.synthetic import filosofi as filo_synth
+    from tests.sources_besoins.conftest import communes_test, epci_of_test
+
+    frames = [filo_synth.synthetic_filosofi_long(communes_test(), epci_of_test(), y, seed=y) for y in years]
+    path = folder / name
+    pd.concat(frames).to_csv(path, sep=";", index=False, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    return path
+
+
+def test_filosofi_2021_republished_in_long_format_takes_its_millesime_from_time_period(tmp_path: Path) -> None:
+    path = _long_2021(tmp_path, "DS_FILOSOFI_CC_data.csv")
+    found, lecture = _read(path)
+    assert found.format.id == "filosofi_long" and found.millesime is None  # no year in the name
+    assert validate(found.format.suite, lecture).ok
+    land = lecture.tables["filosofi"]
+    assert lecture.millesime == 2021 and set(land.millesime) == {2021}
+    assert lecture.info["hors_dictionnaire"] == []
+    epci = land[(land.code_geo == "200071827") & (land.variable == "PR_MD60")].iloc[0]
+    raw = path.read_text(encoding="utf-8")
+    published = next(line for line in raw.splitlines() if '"PR_MD60";"200071827";"EPCI"' in line)
+    assert epci.valeur == float(published.split(";")[-1].strip('"')) and epci.statut == "ok"
+
+    # A Melodi export of two vintages: each row keeps its TIME_PERIOD.
+    (tmp_path / "deux").mkdir()
+    both = _long_2021(tmp_path / "deux", "DS_FILOSOFI_CC_data.csv", years=(2021, 2023))
+    found, lecture = _read(both)
+    assert validate(found.format.suite, lecture).ok
+    assert set(lecture.tables["filosofi"].millesime) == {2021, 2023}
+
+    # A year in the name must agree with TIME_PERIOD; a poverty rate stays a percentage (2021 dictionary).
+    (tmp_path / "nom").mkdir()
+    wrong = _long_2021(tmp_path / "nom", "DS_FILOSOFI_CC_2023_data.csv")
+    found, lecture = _read(wrong)
+    resultat = validate(found.format.suite, lecture)
+    assert not resultat.ok and any(a.colonne == "TIME_PERIOD" for a in resultat.issues)
+    text = path.read_text(encoding="utf-8").replace(f'"EPCI";"PT";"F";"A";"0";"2021";"{epci.valeur:g}"',
+                                                    '"EPCI";"PT";"F";"A";"0";"2021";"140"', 1)
+    assert '"140"' in text
+    path.write_text(text, encoding="utf-8")
+    found, lecture = _read(path)
+    resultat = validate(found.format.suite, lecture)
+    assert not resultat.ok and any(a.colonne == "OBS_VALUE" for a in resultat.issues)
