@@ -16,7 +16,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from tests.conftest import EPCI_2024, need_real, run_cli
+from tests.conftest import EPCI_2024, need_real, run_cli, sha256
 from tests.filosofi_vintages import Generated, write_published
 
 
@@ -117,6 +117,17 @@ def test_without_disp_the_population_legale_of_the_same_millesime_weights(pauvre
     population = {(code, "PMUN"): float(int(p)) for code, _, p in pauvres_ws["communes"]}
     expected = _weighted(gen["com_2018"], population, "PMUN", "TP6018", pauvres_ws["epci_of"])
     _assert_rates(pauvres_ws, 2018, expected, "taux pondérés par la population municipale légale (2018)")
+    # The T0 lineage names the weight, and the populations légales file is among the rate's sources.
+    with duckdb.connect(str(pauvres_ws["ws"] / "serving" / "pacte.duckdb"), read_only=True) as con:
+        t0 = con.execute("select millesime, ponderation, sources_sha256 from marts.indicateurs_t0 where niveau = 'epci' "
+                         "and indicateur_id = 'taux_pauvrete_60' and code_territoire = ?",
+                         [sorted(expected)[0]]).fetchall()
+    by_year = {m: (p, s.split(",")) for m, p, s in t0}
+    pl_sha = sha256(pauvres_ws["ws"].parent / "inbox" / "ensemble.xlsx")
+    assert by_year[2018][0] == "population_legale" and pl_sha in by_year[2018][1]
+    assert by_year[2017][0] == "personnes" and pl_sha not in by_year[2017][1]
+    assert by_year[2016][0] is None  # published in the EPCI file
+    assert by_year[2015][0] == "aucune"
 
 
 def _assert_rates(pauvres_ws: dict, millesime: int, expected: dict[str, float], precision_attendue: str) -> None:
