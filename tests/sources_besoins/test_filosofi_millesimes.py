@@ -108,6 +108,10 @@ def test_real_2019_disp_header_is_the_encoded_one() -> None:
     _, lecture = _read(FILO_EPCI_2019)
     assert lecture.info["hors_dictionnaire"] == []
     assert lecture.info["unites"]["Q2"] == "euros" and lecture.info["unites"]["GI"] == "ratio"
+    from ingestion.dictionaries import encoded
+
+    header = FILO_EPCI_2019.read_bytes().decode("utf-8-sig").splitlines()[0].split(";")
+    assert header == list(encoded("insee_filosofi", 2019, "DISP"))
 
 
 def _long_2021(folder: Path, name: str, years: tuple[int, ...] = (2021,)) -> Path:
@@ -157,3 +161,13 @@ def test_filosofi_2021_republished_in_long_format_takes_its_millesime_from_time_
     found, lecture = _read(path)
     resultat = validate(found.format.suite, lecture)
     assert not resultat.ok and any(a.colonne == "OBS_VALUE" for a in resultat.issues)
+
+
+def test_real_2021_commune_header_is_the_encoded_one() -> None:
+    from ingestion.dictionaries import encoded
+    from tests.conftest import FILOSOFI_2021, need_real
+
+    need_real(FILOSOFI_2021)
+    with FILOSOFI_2021.open(encoding="utf-8") as fh:
+        header = fh.readline().strip().split(";")
+    assert header == list(encoded("insee_filosofi", 2021, "cc"))
