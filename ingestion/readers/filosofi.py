@@ -152,7 +152,7 @@ def read_filosofi_long(fichier: RecognisedFile) -> ReadResult:
     # The unit of each measure comes from the dictionary of its vintage (ingestion/dictionaries).
     unites = pd.Series("inconnue", index=kept.index, dtype=object)
     for year in sorted({int(y) for y in years}):
-        dictionary = dictionary_for(path, fichier.source_id, year, "long")
+        dictionary = _dictionary(fichier, year)
         rows = periodes.eq(year)
         unites[rows] = kept.loc[rows, "FILOSOFI_MEASURE"].map(
             {code: v.unite for code, v in dictionary.items()}).fillna("inconnue")

@@ -171,3 +171,14 @@ def test_real_2021_commune_header_is_the_encoded_one() -> None:
     with FILOSOFI_2021.open(encoding="utf-8") as fh:
         header = fh.readline().strip().split(";")
     assert header == list(encoded("insee_filosofi", 2021, "cc"))
+
+
+def test_unreadable_meta_file_refuses_its_data_file_in_french(tmp_path: Path) -> None:
+    from ingestion.errors import InvalidFile
+
+    gen = write_published(tmp_path, 2017, "DISP_Pauvres", "COM", [("16015", "Angoulême", 40_000.0)], seed=4)
+    (tmp_path / "meta_FILO2017_DISP_Pauvres_COM.csv").write_text("variable,libelle\nTP6017,Taux\n", encoding="utf-8")
+    with pytest.raises(InvalidFile) as err:
+        _read(gen.path)
+    assert "dictionnaire des variables illisible" in str(err.value.anomalies[0].regle)
+    assert "COD_VAR;LIB_VAR;LIB_VAR_LONG" in str(err.value.anomalies[0].regle)
