@@ -88,6 +88,11 @@ def test_prefixed_breakdowns_of_2016_are_the_epci_profile_indicators(pauvres_ws:
         for epci in pauvres_ws["epcis"]:
             expected = gen.values[(epci, column)]
             assert rows[epci][:2] == (pytest.approx(expected, abs=1e-4), "ok"), (indicateur, epci)
+    # The profiles reach the T0 photograph too (they used to vanish silently).
+    with duckdb.connect(str(pauvres_ws["ws"] / "serving" / "pacte.duckdb"), read_only=True) as con:
+        t0 = dict(con.execute("select code_territoire, valeur from marts.indicateurs_t0 where niveau = 'epci' "
+                              "and indicateur_id = 'tp_ref_moins30' and millesime = 2016").fetchall())
+    assert t0 == {e: pytest.approx(gen.values[(e, "AGE1TP6016")], abs=1e-4) for e in pauvres_ws["epcis"]}
     sample = pauvres_ws["epcis"][0]
     print(f"{sample}: AGE1TP6016 = {gen.values[(sample, 'AGE1TP6016')]} → tp_ref_moins30 2016 = "
           f"{_epci_rows(pauvres_ws['ws'], 'tp_ref_moins30', 2016)[sample][0]}")
