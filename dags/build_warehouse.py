@@ -79,6 +79,8 @@ with DAG(
         with ws.writer_lock():
             publication = run.publish_step(ws, built["ref"]["run_id"], built["built"])
         print(f"Entrepôt publié : {publication['fichier']} (version {publication['version']})")
+        for avertissement in publication.get("avertissements", []):
+            print(avertissement)
         return {"version": publication["version"], "fichier": publication["fichier"]}
 
     publier(construire())

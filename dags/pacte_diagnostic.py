@@ -53,8 +53,10 @@ with DAG(
         from warehouse import plan
 
         run_plan = plan.recognise(params["departement"], Path(params["inbox"]).resolve())
+        from ingestion.registry import unknown_hint
+
         print(f"{len(run_plan.recognised)} fichier(s) reconnu(s), {len(run_plan.unknown)} non reconnu(s) : "
-              + ", ".join(p.name for p in run_plan.unknown))
+              + ", ".join(p.name + (f" ({hint})" if (hint := unknown_hint(p)) else "") for p in run_plan.unknown))
         return run_plan.ref.to_dict()
 
     @task(retries=0)  # a bad file will not get better: no retries on validation
@@ -88,6 +90,9 @@ with DAG(
 
         ws = _workspace(params)
         with ws.writer_lock():
-            return run.publish_step(ws, built["ref"]["run_id"], built["built"])
+            publication = run.publish_step(ws, built["ref"]["run_id"], built["built"])
+        for avertissement in publication.get("avertissements", []):
+            print(avertissement)
+        return publication
 
     publier(construire(charger(valider(reconnaitre()))))

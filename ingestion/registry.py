@@ -208,12 +208,33 @@ def recognise(path: Path, source_id: str | None = None) -> RecognisedFile | None
     return None
 
 
+def unknown_hint(path: Path) -> str | None:
+    """Why a file was not recognised, in French, when its content says what it is: an Etalab découpage
+    administratif JSON file whose name and folder carry no COG vintage."""
+    if path.suffix.lower() != ".json":
+        return None
+    first = _first_json_object(path)
+    if first is None:
+        return None
+    for fmt in all_formats():
+        if "cles_json" in fmt.entete and set(fmt.entete["cles_json"]) <= set(first):
+            return (f"contenu reconnu ({fmt.libelle}), mais le millésime du COG est introuvable : le nom du dossier "
+                    f"ou du fichier doit contenir « cogAAAA » (règle : « cog » suivi des quatre chiffres de "
+                    f"l'année, ex. dossier « v6.0.0_cog2026/{path.name} » ou fichier "
+                    f"« cog2026_{path.name} »)")
+    return None
+
+
 def scan_inbox(inbox: Path, source_id: str | None = None) -> tuple[list[RecognisedFile], list[Path]]:
     """Recognise every file below the inbox; unknown files are returned, never silently skipped.
     With `source_id`, only that source's files are returned (see `recognise`), and no unknown ones."""
     known: list[RecognisedFile] = []
     unknown: list[Path] = []
+    from ingestion.dictionaries import is_companion_meta
+
     for path in sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        if is_companion_meta(path):
+            continue  # an INSEE variable dictionary, read with its data file (ingestion/dictionaries)
         found = recognise(path, source_id)
         if found is None and source_id is not None:
             continue

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ class BuildResult:
     models: int
     codes_non_rattaches: int
     manifest: dict[str, dict[str, Any]]  # the landed files this build read (sha256 → manifest entry)
+    avertissements: list[str] = field(default_factory=list)  # French, printed at the end of the run
 
 
 def load_raw(ws: Workspace, path: Path, manifest: dict[str, dict[str, Any]]) -> None:
@@ -76,6 +77,24 @@ def build(ws: Workspace, run_id: str, departements: list[str], geo_millesime: in
     modeles, tests = dbt_build(path, path.parent)
     with duckdb.connect(str(path)) as con:
         unmapped = con.execute("SELECT count(*) FROM marts.controle_codes_non_rattaches").fetchone()[0]
+        warnings = unweighted_rates(con)
         con.execute("CHECKPOINT")
     return BuildResult(path=path, tests=tests, models=modeles, codes_non_rattaches=unmapped,
-                       manifest=manifest)
+                       manifest=manifest, avertissements=warnings)
+
+
+def unweighted_rates(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Rates of the diagnostic's EPCI that only commune files give and that no denominator of the same
+    millésime (persons, fiscal households, population légale) could weight: one French line per millésime."""
+    rows = con.execute("""
+        SELECT t.millesime, string_agg(DISTINCT t.indicateur_id, ', ' ORDER BY t.indicateur_id), count(DISTINCT t.code_territoire)
+        FROM intermediate.int_besoins__indicateurs_territoires AS t
+        JOIN (SELECT DISTINCT code_epci FROM intermediate.int_geo__epci_diagnostic) AS e
+            ON e.code_epci = t.code_territoire
+        WHERE t.niveau = 'epci' AND t.ponderation = 'aucune'
+        GROUP BY t.millesime ORDER BY t.millesime""").fetchall()
+    return [f"Taux non calculés pour {n} EPCI (millésime {millesime}) : {indicateurs}. Les fichiers communaux "
+            f"de ce millésime n'ont pas de nombre de personnes, et le dépôt ne contient ni le fichier DISP "
+            f"(personnes ou ménages fiscaux) ni la population légale de {millesime} pour les pondérer : "
+            f"déposez l'un d'eux ou le fichier EPCI."
+            for millesime, indicateurs, n in rows]

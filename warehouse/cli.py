@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from ingestion.errors import PacteError
+from ingestion.registry import unknown_hint
 from warehouse import ingest, plan, run
 from warehouse.publish import current_publication
 from warehouse.workspace import DEFAULT_WORKSPACE, DEMO_WORKSPACE, REPO_ROOT, Workspace
@@ -107,7 +108,9 @@ def cmd_run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | N
                           + (f" — millésime {f.millesime}" if f.millesime else "")
                           + (f" — COG {f.geo_millesime}" if f.geo_millesime else ""))
         for path in run_plan.unknown:
-            console.print(f"  [yellow]? {path.name} : fichier non reconnu (ignoré)[/]")
+            hint = unknown_hint(path)
+            console.print(f"  [yellow]? {path.name} : fichier non reconnu (ignoré)"
+                          + (f" — {hint}" if hint else "") + "[/]")
 
     with _progress() as bar:
         task = bar.add_task("Validation des fichiers", total=None)
@@ -129,6 +132,8 @@ def _print_publication(pub: dict[str, Any]) -> None:
     if pub.get("codes_non_rattaches"):
         console.print(f"  [yellow]{pub['codes_non_rattaches']} code(s) commune non rattachable(s) au COG "
                       f"{pub['geo_millesime']} (voir marts.controle_codes_non_rattaches)[/]")
+    for avertissement in pub.get("avertissements", []):
+        console.print(f"  [yellow]{avertissement}[/]")
     if pub.get("donnees_synthetiques"):
         console.print("  [yellow]Attention : l'entrepôt contient des données SYNTHÉTIQUES de démonstration.[/]")
 

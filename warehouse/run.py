@@ -88,7 +88,8 @@ def build_step(ws: Workspace, ref: plan.RunRef, geo_millesime: int | None,
         raise retrait from None
     return {"build": str(result.path), "geo_millesime": geo, "departements": departements,
             "codes_non_rattaches": result.codes_non_rattaches, "tests_dbt": result.tests,
-            "manifest": result.manifest, "projet_dbt": project_fingerprint(), "photographies_t0": _snapshots(ws)}
+            "manifest": result.manifest, "projet_dbt": project_fingerprint(), "photographies_t0": _snapshots(ws),
+            "avertissements": result.avertissements}
 
 
 def _snapshots(ws: Workspace) -> list[str]:
@@ -145,6 +146,7 @@ def publish_step(ws: Workspace, run_id: str, built: dict[str, Any]) -> dict[str,
         "donnees_synthetiques": any(e.get("synthetique") for e in manifest.values()),
         "codes_non_rattaches": built["codes_non_rattaches"], "tests_dbt": built["tests_dbt"],
         "projet_dbt": built["projet_dbt"], "photographies_t0": built["photographies_t0"],
+        "avertissements": built.get("avertissements", []),
         "fichiers": [{"fichier": e["fichier"], "source_id": e["source_id"], "millesime": e["millesime"],
                       "geo_millesime": e["geo_millesime"], "sha256": sha, "synthetique": e.get("synthetique", False)}
                      for sha, e in sorted(manifest.items(), key=lambda kv: kv[1]["charge_le"])],

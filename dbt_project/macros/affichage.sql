@@ -48,3 +48,21 @@ case when {{ periode }} is null then {{ millesime }}::varchar
      when starts_with({{ periode }}, {{ millesime }}::varchar) then {{ periode }}
      else {{ millesime }} || ' (' || {{ periode }} || ')' end
 {%- endmacro %}
+
+{#
+  How a rate estimated from the communes was weighted (int_besoins__indicateurs_territoires.ponderation), in
+  French, for the statut's précision: the persons, else the fiscal households, else the population légale of
+  the same millésime; none loaded: the rate cannot be computed.
+#}
+{% macro precision_ponderation(ponderation, millesime) -%}
+case {{ ponderation }}
+    when 'personnes' then 'estimé depuis les communes, taux pondérés par les personnes des ménages fiscaux ('
+        || {{ millesime }} || ')'
+    when 'menages' then 'estimé depuis les communes, taux pondérés par les ménages fiscaux ('
+        || {{ millesime }} || ', fichier DISP) : pas de nombre de personnes de ce millésime dans les fichiers chargés'
+    when 'population_legale' then 'estimé depuis les communes, taux pondérés par la population municipale légale ('
+        || {{ millesime }} || ') : ni personnes ni ménages fiscaux de ce millésime dans les fichiers chargés'
+    when 'aucune' then 'non calculable : aucun dénominateur de ' || {{ millesime }}
+        || ' (personnes, ménages fiscaux ou population légale) dans les fichiers chargés pour pondérer les taux des communes'
+end
+{%- endmacro %}

@@ -1,6 +1,8 @@
 {#
   Estimate a territory's indicators from its communes, never by averaging rates:
-  - taux_personnes: Σ(taux × personnes) / Σ(personnes) over communes whose rate is published;
+  - taux_personnes: Σ(taux × poids) / Σ(poids) over communes whose rate is published, poids = the persons, else
+    (no persons of that millésime loaded, e.g. a Pauvres file alone) the fiscal households, else the population
+    légale of the same millésime; `ponderation` says which, `aucune` when none was loaded (value unknown);
   - ratio: facteur × Σ(numérateurs) / Σ(dénominateurs) over communes where both are known;
   - somme: Σ(valeur) over published communes;
   - personnes_extrapolees (counts derived from a rate, e.g. poor persons = TP60 × persons / 100):
@@ -23,8 +25,8 @@ select
     c.periode,
     case r.agregation
         when 'taux_personnes' then
-            sum(c.valeur * c.personnes) filter (where c.valeur is not null and c.personnes is not null)
-            / nullif(sum(c.personnes) filter (where c.valeur is not null and c.personnes is not null), 0)
+            sum(c.valeur * coalesce(c.poids, c.personnes)) filter (where c.valeur is not null and coalesce(c.poids, c.personnes) is not null)
+            / nullif(sum(coalesce(c.poids, c.personnes)) filter (where c.valeur is not null and coalesce(c.poids, c.personnes) is not null), 0)
         when 'ratio' then
             any_value(r.facteur) * sum(c.numerateur) filter (where c.valeur is not null)
             / nullif(sum(c.denominateur) filter (where c.valeur is not null), 0)
@@ -47,12 +49,19 @@ select
         else 'estime'
     end as statut,
     case
-        when r.agregation in ('taux_personnes', 'personnes_extrapolees', 'somme', 'moyenne_population') then
+        when r.agregation = 'taux_personnes' then
+            round(100.0 * sum(coalesce(c.poids, c.personnes)) filter (where c.valeur is not null)
+                  / nullif(sum(coalesce(c.poids, c.personnes)), 0), 1)
+        when r.agregation in ('personnes_extrapolees', 'somme', 'moyenne_population') then
             round(100.0 * sum(c.personnes) filter (where c.valeur is not null) / nullif(sum(c.personnes), 0), 1)
         when r.agregation = 'ratio' then
             round(100.0 * sum(c.denominateur) filter (where c.valeur is not null)
                   / nullif(sum(c.denominateur), 0), 1)
     end as part_population_couverte,
+    case when r.agregation = 'taux_personnes' then
+        case when count(coalesce(c.poids, c.personnes)) = 0 then 'aucune'
+             else coalesce(any_value(c.ponderation) filter (where coalesce(c.poids, c.personnes) is not null), 'personnes') end
+    end as ponderation,
     bool_or(c.donnees_synthetiques) as donnees_synthetiques
 from {{ relation }} as c
 join {{ ref('ref_indicateurs') }} as r using (indicateur_id)

@@ -3,12 +3,13 @@
   periode, valeur, statut, donnees_synthetiques), following seeds ref_indicateurs + map_variables__indicateurs:
   - role `valeur` (methode publie/somme): one published variable. Several code_geo under one key (communes
     merged since the data vintage) are recombined: sums for additive counts, Σ(taux × personnes)/Σ(personnes)
-    for `taux_personnes` rates (statut estime), nothing for non-additive values (non_disponible);
+    for `taux_personnes` rates (statut estime; the weight is the best count of the same millésime, see poids), nothing for non-additive values (non_disponible);
   - roles `numerateur`/`denominateur` (methode ratio): facteur × Σ(signe × num) / Σ(den); the denominator
     millésime is the latest one ≤ the numerator's (else the earliest), chosen once per indicator so that every
     territory uses the same; a masked component leaves the ratio unknown (secret), never 0.
   Output: key columns, indicateur_id, millesime, periode, valeur, numerateur, denominateur, statut, personnes,
-  nb_codes, donnees_synthetiques.
+  poids and ponderation (weight of a `taux_personnes` rate: `personnes`, `menages`, `population_legale` of the
+  same millésime, or `aucune`), nb_codes, donnees_synthetiques.
 #}
 {% macro indicateurs_depuis_valeurs(relation, keys) %}
 {%- set k = keys | join(', ') -%}
@@ -17,14 +18,33 @@
 with v as (select * from {{ relation }}),
 m as (select * from {{ ref('map_variables__indicateurs') }}),
 r as (select * from {{ ref('ref_indicateurs') }}),
-poids as (
-    select {{ k }}, code_geo, millesime, valeur as personnes
+-- Weights of a rate: the best denominator of the same millésime the loaded files hold, chosen once per
+-- millésime so that every territory uses the same: persons of the fiscal households (cc or DISP file), else
+-- fiscal households (DISP file: the Pauvres files publish no count), else the population légale.
+candidats_poids as (
+    select {{ k }}, v.code_geo, v.millesime, v.valeur, v.variable,
+           case m.indicateur_id when 'nb_personnes_menages_fiscaux' then 1 when 'nb_menages_fiscaux' then 2
+                else 3 end as rang
     from v join m using (source_id, variable)
-    where m.indicateur_id = 'nb_personnes_menages_fiscaux' and m.role = 'valeur'
+    where m.role = 'valeur' and v.statut = 'ok' and v.valeur is not null
+      and (m.indicateur_id in ('nb_personnes_menages_fiscaux', 'nb_menages_fiscaux')
+           or (m.indicateur_id = 'pop_municipale' and v.source_id = 'insee_populations_legales'))
+    qualify row_number() over (partition by {{ k }}, v.code_geo, v.millesime, rang order by v.variable) = 1
+),
+rang_poids as (
+    select millesime, min(rang) as rang from candidats_poids group by millesime
+),
+poids as (
+    select c.* exclude (valeur, rang, variable), c.valeur as poids,
+           case c.rang when 1 then 'personnes' when 2 then 'menages' else 'population_legale' end as ponderation,
+           case when c.rang = 1 then c.valeur end as personnes
+    from candidats_poids as c join rang_poids using (millesime, rang)
 ),
 simples as (
     select {% for c in keys %}v.{{ c }}, {% endfor %}v.code_geo, m.indicateur_id, v.millesime,
-           coalesce(v.periode, '') as periode, v.valeur, v.statut, v.donnees_synthetiques, p.personnes, r.agregation
+           coalesce(v.periode, '') as periode, v.valeur, v.statut, v.donnees_synthetiques, p.personnes, r.agregation,
+           case when r.agregation = 'taux_personnes' then p.poids end as poids,
+           case when r.agregation = 'taux_personnes' then coalesce(p.ponderation, 'aucune') end as ponderation
     from v
     join m on m.source_id = v.source_id and m.variable = v.variable and m.role = 'valeur'
     join r using (indicateur_id)
@@ -46,18 +66,20 @@ valeurs_agregees as (
         case
             when count(*) = 1 then any_value(valeur)
             when any_value(agregation) = 'somme' and bool_and(statut = 'ok') then sum(valeur)
-            when any_value(agregation) = 'taux_personnes' and bool_and(statut = 'ok' and personnes is not null)
-                then sum(valeur * personnes) / nullif(sum(personnes), 0)
+            when any_value(agregation) = 'taux_personnes' and bool_and(statut = 'ok' and poids is not null)
+                then sum(valeur * poids) / nullif(sum(poids), 0)
         end as valeur,
         null::double as numerateur, null::double as denominateur,
         case
             when count(*) = 1 then any_value(statut)
             when any_value(agregation) = 'non_additif' then 'non_disponible'
-            when bool_and(statut = 'ok') and (any_value(agregation) = 'somme' or bool_and(personnes is not null)) then 'estime'
+            when bool_and(statut = 'ok') and (any_value(agregation) = 'somme' or bool_and(poids is not null)) then 'estime'
             when bool_or(statut = 'secret') then 'secret'
             else 'non_disponible'
         end as statut,
         sum(personnes) as personnes,
+        sum(poids) as poids,
+        any_value(ponderation) as ponderation,
         count(*) as nb_codes,
         bool_or(donnees_synthetiques) as donnees_synthetiques
     from valeurs

@@ -7,13 +7,20 @@ from typing import Any
 from expectations.suites.common import CODE_PAR_NIVEAU
 
 CELLULE_FILOSOFI = r"^(?:-?\d+(?:[.,]\d+)?|s|ns|nd|so|)$"
-# Poverty rates and the share of taxed households are true percentages. Income-structure shares are
-# shares of *disposable* income: taxes count negatively (PIMPOT < 0), so activity income can exceed
-# 100 % (seen in the real 2021 file: PACT = 107.1).
-TAUX_FILOSOFI = ("TP60", "TP50", "TP40", "PIMP")
-PARTS_REVENU = ("PACT", "PTSA", "PCHO", "PBEN", "PPEN", "PPAT", "PPSOC", "PPFAM", "PPMINI", "PPLOGT", "PIMPOT")
-COMPTES_FILOSOFI = ("NBMENFISC", "NBPERSMENFISC", "NBMEN", "NBPERS", "NBUC", "MED", "Q1", "Q2", "Q3", "D1",
-                    "D2", "D3", "D4", "D6", "D7", "D8", "D9")
+# The bounds of each unit of the variable dictionaries (ingestion/dictionaries): the unit of a variable comes
+# from INSEE's dictionary of its vintage, never from a prefix of its name (`TP60Q2` is a median in euros,
+# `TP60IP` a ratio). Income-structure shares are shares of *disposable* income: taxes count negatively
+# (PIMPOT < 0), so activity income can exceed 100 % (seen in the real 2021 file: PACT = 107.1).
+BORNES_PAR_UNITE: dict[str, tuple[float, float | None]] = {
+    "pourcentage": (0, 100), "part_revenu": (-100, 200), "nombre": (0, None), "euros": (0, None),
+    "ratio": (0, None)}
+
+
+def bornes(variable: str, unite: str) -> Any:
+    import great_expectations.expectations as gxe
+
+    low, high = BORNES_PAR_UNITE[unite]
+    return gxe.ExpectColumnValuesToBeBetween(column=variable, min_value=low, max_value=high)
 
 
 def large(lecture: Any) -> dict[str, list[Any]]:
@@ -30,19 +37,16 @@ def large(lecture: Any) -> dict[str, list[Any]]:
         gxe.ExpectColumnValuesToBeUnique(column="CODGEO"),
     ]
     cellules += [gxe.ExpectColumnValuesToMatchRegex(column=v, regex=CELLULE_FILOSOFI) for v in variables]
-    valeurs = []
-    for v in variables:
-        if v in PARTS_REVENU:
-            valeurs.append(gxe.ExpectColumnValuesToBeBetween(column=v, min_value=-100, max_value=200))
-        elif v.startswith(TAUX_FILOSOFI):
-            valeurs.append(gxe.ExpectColumnValuesToBeBetween(column=v, min_value=0, max_value=100))
-        elif v in COMPTES_FILOSOFI:
-            valeurs.append(gxe.ExpectColumnValuesToBeBetween(column=v, min_value=0))
+    unites = lecture.info["unites"]
+    valeurs = [bornes(v, unites[v]) for v in variables if unites.get(v) in BORNES_PAR_UNITE]
     return {"cellules": cellules, "valeurs": valeurs}
 
 
 SUITES = {"insee_filosofi__large": large}
 
+
+# Published Filosofi vintages: 2012-2021, no 2022 (taxe d'habitation), then Filosofi 2 from 2023.
+MILLESIMES_FILOSOFI = [*range(2012, 2022), *range(2023, 2031)]
 
 # GEO_OBJECT:GEO pairs whose code format matches the level (Filosofi 2023 long layout).
 COLONNES_LONGUES_ATTENDUES = ["FILOSOFI_MEASURE", "GEO", "GEO_OBJECT", "CONF_STATUS", "OBS_STATUS", "TIME_PERIOD",
@@ -62,8 +66,10 @@ def long(lecture: Any) -> dict[str, list[Any]]:
         gxe.ExpectColumnValuesToMatchRegex(column="OBS_VALUE", regex=r"^(?:-?\d+(?:[.,]\d+)?|)$"),
         gxe.ExpectColumnValuesToBeInSet(column="CONF_STATUS", value_set=["F", "C", ""]),
         gxe.ExpectColumnValuesToBeInSet(column="OBS_STATUS", value_set=["A", "O", "P", "E", ""]),
-        # Millésime consistent with the file name.
-        gxe.ExpectColumnValuesToBeInSet(column="TIME_PERIOD", value_set=[str(lecture.info["millesime"])]),
+        # Millésime: the file name's year when it has one, else any published Filosofi vintage (no 2022).
+        gxe.ExpectColumnValuesToBeInSet(column="TIME_PERIOD", value_set=(
+            [str(lecture.info["millesime_nom"])] if lecture.info.get("millesime_nom")
+            else [str(y) for y in MILLESIMES_FILOSOFI])),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["GEO_OBJECT", "GEO", "FILOSOFI_MEASURE", "TIME_PERIOD"]),
     ]
     return {"lignes": lignes,

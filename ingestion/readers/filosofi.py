@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ingestion.dictionaries import FICHIER_OF_FORMAT, Variable, dictionary_for
 from ingestion.errors import InvalidFile, Issue
 from ingestion.readers.common import ReadResult, read_delimited
 from ingestion.readers.long_format import melt_wide
@@ -24,17 +25,28 @@ def _level(fichier: RecognisedFile, codes: pd.Series) -> str:
     return CODE_LENGTH_TO_LEVEL.get(length, "commune")
 
 
-def _strip_year(columns: list[str], yy: str, path: Path) -> dict[str, str]:
-    """Map published column → variable without its year suffix; refuse a file whose suffix contradicts its name.
+def _variables(columns: list[str], yy: str, path: Path, dictionary: dict[str, Variable]
+               ) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """Published column → landed variable and landed variable → unit, from the vintage's dictionary;
+    refuse a file whose year suffix contradicts its name.
 
-    `TP6021` → `TP60`, `TP60AGE121` → `TP60AGE1`, `S80S2019` → `S80S20`; columns published without a
-    suffix (`RD`, `Q3_Q1` in 2019) keep their name.
+    `AGE1TP6016` → `TP60AGE1` (pourcentage), `TP60Q216` → `TP60Q2` (euros), `S80S2019` → `S80S20`. A column
+    the dictionary does not describe keeps its name without the year suffix, with no unit (not range-checked):
+    it is listed in `hors_dictionnaire`.
     """
     renamed: dict[str, str] = {}
+    unites: dict[str, str] = {}
+    unknown: list[str] = []
     other_years: set[str] = set()
     for col in columns:
         if col in ID_COLUMNS:
             continue
+        known = dictionary.get(col)
+        if known is not None:
+            renamed[col] = known.variable
+            unites[known.variable] = known.unite
+            continue
+        unknown.append(col)
         if len(col) > 2 and col.endswith(yy):
             renamed[col] = col[:-2]
         else:
@@ -42,11 +54,24 @@ def _strip_year(columns: list[str], yy: str, path: Path) -> dict[str, str]:
             m = re.fullmatch(r"(NBMENFISC|NBMEN|MED|TP60|Q2)(\d{2})", col)
             if m:
                 other_years.add(m.group(2))
+        unites[renamed[col]] = "inconnue"
     if other_years:
         raise InvalidFile(path.name, [Issue(
             regle=(f"millésime incohérent : le nom du fichier indique 20{yy} mais les colonnes sont suffixées "
                    + ", ".join(sorted(other_years))))])
-    return renamed
+    doubles = sorted({v for v in renamed.values() if list(renamed.values()).count(v) > 1})
+    if doubles:
+        raise InvalidFile(path.name, [Issue(regle="deux colonnes publiées désignent la même variable",
+                                            colonne=", ".join(doubles), lignes=[1])])
+    return renamed, unites, unknown
+
+
+def _dictionary(fichier: RecognisedFile, millesime: int) -> dict[str, Variable]:
+    try:
+        return dictionary_for(fichier.path, fichier.source_id, millesime,
+                              FICHIER_OF_FORMAT.get(fichier.format.id, ""))
+    except ValueError as exc:
+        raise InvalidFile(fichier.path.name, [Issue(regle=str(exc))]) from exc
 
 
 def read_filosofi_wide(fichier: RecognisedFile) -> ReadResult:
@@ -59,7 +84,8 @@ def read_filosofi_wide(fichier: RecognisedFile) -> ReadResult:
     if millesime is None:
         raise InvalidFile(path.name, "millésime introuvable (ni dans le nom du fichier ni dans les colonnes)")
     yy = f"{millesime % 100:02d}"
-    renamed = _strip_year(list(raw.columns), yy, path)
+    dictionary = _dictionary(fichier, millesime)
+    renamed, unites, unknown = _variables(list(raw.columns), yy, path, dictionary)
     value_cols = list(renamed)
     niveau = _level(fichier, raw["CODGEO"])
 
@@ -70,11 +96,14 @@ def read_filosofi_wide(fichier: RecognisedFile) -> ReadResult:
     tokens = raw[["CODGEO", *value_cols]].rename(columns=renamed)
     return ReadResult(checks={"cellules": tokens, "valeurs": numbers}, tables={"filosofi": landing},
                    millesime=millesime,
-                   info={"niveau": niveau, "variables": sorted(set(renamed.values())),
-                          "obligatoires": list(fichier.format.entete.get("colonnes_millesimees", []))})
+                   info={"niveau": niveau, "variables": sorted(set(renamed.values())), "unites": unites,
+                         "hors_dictionnaire": unknown,
+                         "dictionnaires": sorted({v.origine for v in dictionary.values()}),
+                         "obligatoires": list(fichier.format.entete.get("colonnes_millesimees", []))})
 
 
-# Filosofi 2023 ("Filosofi 2") long layout, e.g. DS_FILOSOFI_CC_2023_data.csv (Melodi export).
+# Long layout (Melodi export): Filosofi 2023 ("Filosofi 2"), DS_FILOSOFI_CC_2023_data.csv, and the republication of
+# Filosofi 2021 in a later COG.
 COLONNES_LONGUES = ["FILOSOFI_MEASURE", "GEO", "GEO_OBJECT", "UNIT_MEASURE", "CONF_STATUS", "OBS_STATUS",
                     "UNIT_MULT", "TIME_PERIOD", "OBS_VALUE"]
 GEO_OBJECT_NIVEAU = {"COM": "commune", "ARM": "commune", "EPCI": "epci", "DEP": "departement", "REG": "region",
@@ -104,13 +133,14 @@ def read_filosofi_long(fichier: RecognisedFile) -> ReadResult:
     statut[valeur.isna()] = "non_disponible"
     statut[absent] = "non_disponible"
     statut[secret] = "secret"
-    millesime = fichier.millesime
+    # The millésime of each row is its TIME_PERIOD: INSEE republished Filosofi 2021 in this layout (in a
+    # later COG), and a Melodi export may hold several vintages. The name's year, when it has one, is
+    # only checked against TIME_PERIOD by the suite.
     periodes = to_number(kept["TIME_PERIOD"])
+    years = periodes.dropna()
+    millesime = int(years.mode().iloc[0]) if len(years) else fichier.millesime
     if millesime is None:
-        years = periodes.dropna()
-        millesime = int(years.mode().iloc[0]) if len(years) else None
-    if millesime is None:
-        raise InvalidFile(path.name, "millésime introuvable (ni dans le nom du fichier ni dans TIME_PERIOD)")
+        raise InvalidFile(path.name, "millésime introuvable (ni dans TIME_PERIOD ni dans le nom du fichier)")
     landing = pd.DataFrame({
         "niveau": niveau, "code_geo": kept["GEO"], "libelle_geo": None,
         "millesime": periodes.astype("Int32"),
@@ -119,10 +149,19 @@ def read_filosofi_long(fichier: RecognisedFile) -> ReadResult:
     }).reset_index(drop=True)
     controle = kept[COLONNES_LONGUES].copy()
     controle["GEO_OBJECT:GEO"] = kept["GEO_OBJECT"].str.upper() + ":" + kept["GEO"]
-    # Poverty rates are percentages; income shares (S_*) may be negative (taxes): not bounded here.
+    # The unit of each measure comes from the dictionary of its vintage (ingestion/dictionaries).
+    unites = pd.Series("inconnue", index=kept.index, dtype=object)
+    for year in sorted({int(y) for y in years}):
+        dictionary = _dictionary(fichier, year)
+        rows = periodes.eq(year)
+        unites[rows] = kept.loc[rows, "FILOSOFI_MEASURE"].map(
+            {code: v.unite for code, v in dictionary.items()}).fillna("inconnue")
     nombres = pd.DataFrame({"OBS_VALUE": valeur}, index=kept.index)
-    taux = kept["FILOSOFI_MEASURE"].str.startswith("PR_")
-    parts = kept["FILOSOFI_MEASURE"].str.startswith("S_")
-    return ReadResult(checks={"lignes": controle, "taux": nombres[taux], "montants": nombres[~taux & ~parts]},
+    taux = unites.eq("pourcentage")
+    montants = unites.isin(["euros", "nombre", "ratio"])
+    inconnues = sorted(set(kept.loc[unites.eq("inconnue"), "FILOSOFI_MEASURE"]))
+    return ReadResult(checks={"lignes": controle, "taux": nombres[taux], "montants": nombres[montants]},
                    tables={"filosofi": landing}, millesime=millesime,
-                   info={"lignes_ignorees": int(len(raw) - len(kept)), "millesime": millesime})
+                   info={"lignes_ignorees": int(len(raw) - len(kept)), "millesime": millesime,
+                         "millesime_nom": fichier.millesime, "millesimes": sorted({int(y) for y in years}),
+                         "hors_dictionnaire": inconnues})

@@ -6,7 +6,7 @@ select
     case when valeur is null and statut in ('ok', 'estime') then 'non_disponible'
          when statut = 'ok' and nb_codes > 1 then 'estime'
          else statut end as statut,
-    personnes, donnees_synthetiques
+    personnes, poids, ponderation, donnees_synthetiques
 from {{ indicateurs_depuis_valeurs(
     "(select * from " ~ ref('int_besoins__valeurs_communes') ~ " where code_commune is not null and not est_arrondissement)",
     ['code_commune']) }}

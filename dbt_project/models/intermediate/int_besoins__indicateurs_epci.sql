@@ -11,7 +11,8 @@ epci_valeurs as (
            t.valeur, t.numerateur, t.denominateur, coalesce(t.statut, 'non_disponible') as statut,
            t.part_population_couverte, t.donnees_synthetiques,
            case when t.indicateur_id is null
-                then 'aucune donnée pour les communes de cet EPCI dans les fichiers chargés' end as precision_statut
+                then 'aucune donnée pour les communes de cet EPCI dans les fichiers chargés'
+                else {{ precision_ponderation('t.ponderation', 't.millesime') }} end as precision_statut
     from (select distinct code_epci from epci_departement) as e
     cross join (select distinct indicateur_id, millesime, periode from territoires where niveau = 'epci') as c
     left join territoires as t

@@ -44,6 +44,8 @@ select
          then 'non_disponible'
          else case when p.niveau is not null then p.statut else e.statut end end as statut,
     case when p.niveau is null then e.part_population_couverte end as part_population_couverte,
+    -- Weight of a rate estimated from the communes (personnes, menages, population_legale, aucune).
+    case when p.niveau is null then e.ponderation end as ponderation,
     p.niveau is not null as publie_au_niveau,
     coalesce(p.donnees_synthetiques, e.donnees_synthetiques) as donnees_synthetiques
 from publies as p

@@ -41,10 +41,13 @@ select
     round(l.numerateur, 4)::double as numerateur,
     round(l.denominateur, 4)::double as denominateur,
     l.statut::varchar as statut,
+    l.ponderation::varchar as ponderation,
     l.millesime::integer as millesime,
     l.periode::varchar as periode,
     {{ millesime_cog() }}::integer as geo_millesime,
-    coalesce(coalesce(si.sources_sha256, case when l.indicateur_id = 'nb_personnes_pauvres' then sf.sha256 end), '')::varchar
+    -- the population légale's files are a source of a rate they weight
+    coalesce(concat_ws(',', coalesce(si.sources_sha256, case when l.indicateur_id = 'nb_personnes_pauvres' then sf.sha256 end),
+                       case when l.ponderation = 'population_legale' then pl.sha256 end), '')::varchar
         as sources_sha256,
     {{ build_id() }}::varchar as build_id,
     coalesce(l.donnees_synthetiques, false)::boolean as donnees_synthetiques
@@ -52,6 +55,7 @@ from lignes as l
 join {{ ref('ref_indicateurs') }} as r using (indicateur_id)
 left join sources_indicateurs as si using (indicateur_id)
 left join sources_fichiers as sf on sf.source_id = 'insee_filosofi'
+left join sources_fichiers as pl on pl.source_id = 'insee_populations_legales'
 )
 select
     t.*,
