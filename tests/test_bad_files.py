@@ -616,25 +616,21 @@ POSITIONS = {  # case → (file, record index, change, verdict shown)
     "di_inversees": ("di", 1, {"latitude": -0.3287, "longitude": 45.6958}, "latitude et longitude inversées"),
     "di_hors_departement": ("di", 2, {"latitude": 48.8566, "longitude": 2.3522},
                             "hors du département 16 déclaré"),
-    "di_sans_position": ("di", 0, {"latitude": None, "longitude": None, "code_insee": None},
-                         "sans position ni code commune"),
     "soliguide_inversees": ("soliguide", 1, {"location": {"type": "Point", "coordinates": [45.6958, -0.3287]}},
                             "latitude et longitude inversées"),
     "soliguide_hors_departement": ("soliguide", 0, {"location": {"type": "Point", "coordinates": [2.3522, 48.8566]}},
                                    "hors du département 16 déclaré"),
-    "soliguide_sans_position": ("soliguide", 2, {"location": {"type": "Point", "coordinates": []}},
-                                "sans position ni code commune"),
 }
 
 
 @pytest.mark.parametrize("case", list(POSITIONS))
-def test_implausible_or_missing_position_is_refused(case: str, tmp_path: Path) -> None:
+def test_implausible_position_is_refused(case: str, tmp_path: Path) -> None:
     kind, index, change, shown = POSITIONS[case]
     path = (_data_inclusion(tmp_path / "data-inclusion_services_v1.json", {index: change}) if kind == "di"
             else _soliguide(tmp_path / "soliguide_lieux_export.json", {index: change}))
     message = _refus(path)
     assert f"Fichier refusé : {path.name}" in message
-    assert "colonne « latitude, longitude » — position invraisemblable ou absente" in message, message
+    assert "colonne « latitude, longitude » — position invraisemblable" in message, message
     assert f"lignes {_record_line(path, index)}" in message and f"'{shown}'" in message, message
 
 
@@ -893,3 +889,28 @@ def test_300k_character_json_value_full_of_escaped_quotes(tmp_path: Path) -> Non
     message = _refus(path)
     assert "colonne « description » — cellule de plus de 131 072 caractères" in message, message
     assert f"lignes {_record_line(path, 1)}" in message
+
+
+def test_a_place_nothing_places_is_landed_and_reported(tmp_path: Path) -> None:
+    """No position and no commune code: accepted (a national export is not refused for one record), then named
+    at the end of the run, because it is on no map and in no EPCI's offer."""
+    import duckdb
+
+    from warehouse.build import unplaced_places
+
+    di = _data_inclusion(tmp_path / "data-inclusion_services_v1.json",
+                         {0: {"latitude": None, "longitude": None, "code_insee": None}})
+    soliguide = _soliguide(tmp_path / "soliguide_lieux_export.json",
+                           {2: {"location": {"type": "Point", "coordinates": []}}})
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    for path, table in ((di, "di_services"), (soliguide, "soliguide_lieux")):
+        result = _accepte(path)
+        frame = result.tables[table].assign(_fichier=path.name)  # noqa: F841 - read by DuckDB below
+        con.execute(f"CREATE TABLE raw.{table} AS SELECT * FROM frame")
+    con.execute("CREATE TABLE raw.di_structures AS SELECT * FROM raw.di_services LIMIT 0")
+    lines = unplaced_places(con)
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("1 lieu(x) sans position ni code commune dans data-inclusion_services_v1.json")
+    assert lines[1].startswith("1 lieu(x) sans position ni code commune dans soliguide_lieux_export.json")
+    assert "« Accueil solidaire de" in lines[1] and "compté(s) dans l'offre d'aucun EPCI" in lines[1]

@@ -77,7 +77,7 @@ def build(ws: Workspace, run_id: str, departements: list[str], geo_millesime: in
     modeles, tests = dbt_build(path, path.parent)
     with duckdb.connect(str(path)) as con:
         unmapped = con.execute("SELECT count(*) FROM marts.controle_codes_non_rattaches").fetchone()[0]
-        warnings = unweighted_rates(con)
+        warnings = unweighted_rates(con) + unplaced_places(con)
         con.execute("CHECKPOINT")
     return BuildResult(path=path, tests=tests, models=modeles, codes_non_rattaches=unmapped,
                        manifest=manifest, avertissements=warnings)
@@ -98,3 +98,30 @@ def unweighted_rates(con: duckdb.DuckDBPyConnection) -> list[str]:
             f"(personnes ou ménages fiscaux) ni la population légale de {millesime} pour les pondérer : "
             f"déposez l'un d'eux ou le fichier EPCI."
             for millesime, indicateurs, n in rows]
+
+
+# Records nothing places (no position, no commune code; a remote-only service needs no place), per offer table.
+UNPLACED = {
+    "di_structures": "latitude IS NULL AND code_insee IS NULL",
+    "di_services": "latitude IS NULL AND code_insee IS NULL AND NOT (coalesce(modes_accueil, '') LIKE '%a-distance%' "
+                   "AND coalesce(modes_accueil, '') NOT LIKE '%en-presentiel%')",
+    "soliguide_lieux": "latitude IS NULL",
+}
+SHOWN_NAMES = 5
+
+
+def unplaced_places(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Places of the offer files that nothing places (ingestion.positions: « sans position ni code commune »).
+    They are landed, not refused — one such record must not stop a national export — but they are on no map and
+    in no EPCI's offer, so the run says so: one French line per file, with the first names."""
+    lines = []
+    for table, condition in UNPLACED.items():
+        rows = con.execute(f"""
+            SELECT _fichier, count(*), list(coalesce(nom, '(sans nom)') ORDER BY ligne)[1:{SHOWN_NAMES}]
+            FROM raw.{table} WHERE {condition} GROUP BY _fichier ORDER BY _fichier""").fetchall()
+        for fichier, n, noms in rows:
+            cites = ", ".join(f"« {nom} »" for nom in noms) + (", …" if n > len(noms) else "")
+            lines.append(f"{n} lieu(x) sans position ni code commune dans {fichier} : chargé(s), mais placé(s) sur "
+                         f"aucune carte et compté(s) dans l'offre d'aucun EPCI ({cites}). Complétez l'adresse ou "
+                         f"le code commune à la source.")
+    return lines

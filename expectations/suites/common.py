@@ -12,5 +12,7 @@ CODE_PAR_NIVEAU = {"commune": CODE_COMMUNE, "epci": CODE_EPCI, "departement": CO
                    "region": CODE_REGION, "iris": CODE_IRIS, "france": r".+"}
 # Plausibility of a service point (ingestion.positions): the control column and the rule, in French.
 POSITION = positions.COLONNE
-POSITION_FR = ("position invraisemblable ou absente (latitude et longitude inversées, point hors de France ou "
-               "hors du département de son code commune ou postal, lieu sans position ni code commune)")
+# A place with no position and no commune code is landed and reported at the end of the run
+# (warehouse.build.unplaced_places), not refused: one such record must not stop a national export.
+POSITION_FR = ("position invraisemblable (latitude et longitude inversées, point hors de France ou hors du "
+               "département de son code commune ou postal)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from expectations.suites.common import CODE_COMMUNE, POSITION, POSITION_FR
-from ingestion.positions import CONFORME
+from ingestion.positions import CONFORME, SANS_POSITION
 
 CODE_POSTAL = r"^\d{5}$"
 DATE_ISO = r"^\d{4}-\d{2}-\d{2}"
@@ -34,7 +34,7 @@ def enregistrements(lecture: Any, cle: str = "id") -> list[Any]:
         gxe.ExpectColumnValuesToMatchRegex(column="longitude_brute", regex=NOMBRE),
         gxe.ExpectColumnValuesToBeBetween(column="latitude", min_value=LATITUDE[0], max_value=LATITUDE[1]),
         gxe.ExpectColumnValuesToBeBetween(column="longitude", min_value=LONGITUDE[0], max_value=LONGITUDE[1]),
-        gxe.ExpectColumnValuesToBeInSet(column=POSITION, value_set=[CONFORME], description=POSITION_FR),
+        gxe.ExpectColumnValuesToBeInSet(column=POSITION, value_set=[CONFORME, SANS_POSITION], description=POSITION_FR),
     ]
     return exps
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from expectations.suites.common import POSITION, POSITION_FR
 from expectations.suites.data_inclusion import LATITUDE, LONGITUDE
-from ingestion.positions import CONFORME
+from ingestion.positions import CONFORME, SANS_POSITION
 
 # Soliguide `Categories.enum.ts` values, those mapped to data·inclusion in map_soliguide__thematiques_v1.csv
 # plus the ones with no data·inclusion equivalent (kept, counted without a thématique).
@@ -36,7 +36,7 @@ def lieux(lecture: Any) -> dict[str, list[Any]]:
             gxe.ExpectColumnValuesToMatchRegex(column="code_postal", regex=r"^\d{5}$"),
             gxe.ExpectColumnValuesToBeBetween(column="latitude", min_value=LATITUDE[0], max_value=LATITUDE[1]),
             gxe.ExpectColumnValuesToBeBetween(column="longitude", min_value=LONGITUDE[0], max_value=LONGITUDE[1]),
-            gxe.ExpectColumnValuesToBeInSet(column=POSITION, value_set=[CONFORME], description=POSITION_FR),
+            gxe.ExpectColumnValuesToBeInSet(column=POSITION, value_set=[CONFORME, SANS_POSITION], description=POSITION_FR),
         ],
         "services": [
             gxe.ExpectColumnValuesToNotBeNull(column="categorie"),
