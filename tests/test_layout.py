@@ -43,3 +43,20 @@ def test_warehouse_is_code_and_var_is_data() -> None:
     assert not ignored("warehouse/local/airflow.py") and not ignored("warehouse/sub/__init__.py")
     assert ignored("var/workspace/serving/pacte.duckdb") and ignored("var/demo/landing/_manifest.json")
     assert ignored("warehouse/demo/serving/pacte.duckdb")  # an older checkout's workspace stays out of git
+
+
+# Package (or project folder) → the tests folder that exercises it.
+TEST_FOLDERS = {"ingestion": "ingestion", "expectations": "ingestion", "warehouse": "warehouse",
+                "dbt_project": "dbt", "dashboards": "dashboards", "dags": "orchestration", "demo": "demo"}
+
+
+def test_tests_mirror_the_packages() -> None:
+    """Every test file lives under the folder of the package it exercises (tests/<package>/...), only the
+    layout test itself stays at the top."""
+    assert {p.name for p in (REPO / "tests").glob("test_*.py")} == {"test_layout.py"}
+    for package, folder in TEST_FOLDERS.items():
+        assert (REPO / package).is_dir(), package
+        assert list((REPO / "tests" / folder).rglob("test_*.py")), f"no tests for {package} in tests/{folder}"
+    unknown = {p.name for p in (REPO / "tests").iterdir() if p.is_dir()} - set(TEST_FOLDERS.values()) - {
+        "data", "artifacts", "__pycache__"}
+    assert unknown == set()

@@ -1,5 +1,5 @@
 """The one place that touches dbt-duckdb's private state, for the version pinned in lock/pipeline.lock.txt
-(tests/test_dbt_runner.py fails when another version is installed: check this shim, then update the pin).
+(tests/warehouse/test_dbt_runner.py fails when another version is installed: check this shim, then update the pin).
 
 dbt-duckdb keeps its DuckDB handle in a class attribute (`DuckDBConnectionManager._ENV`), reused by the next
 invocation in the same process when the profile is the same — and with the relative build path it always is.

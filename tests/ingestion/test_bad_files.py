@@ -293,7 +293,7 @@ def _pdf_bomb(inflated: int, titre: str = "Schema departemental d'insertion 2024
 
 def _hostile(kind: str, inbox: Path) -> tuple[str, list[str]]:
     """Write one hostile file; return its name and the fragments its refusal must show."""
-    from tests.sources_besoins.conftest import write_good
+    from tests.ingestion.besoins.conftest import write_good
 
     if kind == "cellule_geante":  # a libellé of 300,000 characters (Python's csv stops at 131,072)
         path = write_good("caf_communes", inbox)
@@ -539,7 +539,7 @@ def test_cog_sheets_disagree_on_the_year(tmp_path: Path) -> None:
 
 def test_defm_abc_not_equal_to_a_plus_b_plus_c(tmp_path: Path) -> None:
     """France Travail: counts are rounded to the ten, ABC may differ from A + B + C by 30 at most."""
-    from tests.sources_besoins.conftest import write_good
+    from tests.ingestion.besoins.conftest import write_good
 
     path = write_good("defm", tmp_path)
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -656,7 +656,7 @@ def test_old_schema_passages_are_not_published_as_current() -> None:
 
     import duckdb
 
-    models = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
+    models = Path(__file__).resolve().parents[2] / "dbt_project" / "models"
 
     def sql(relative: str) -> str:
         text = (models / relative).read_text(encoding="utf-8")
@@ -684,7 +684,7 @@ CELLULE_300K = "Angoulême " * 30_000  # 300,000 characters
 
 
 def test_300k_character_cell_in_a_csv(tmp_path: Path) -> None:
-    from tests.sources_besoins.conftest import write_good
+    from tests.ingestion.besoins.conftest import write_good
 
     path = write_good("caf_communes", tmp_path)
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -786,7 +786,7 @@ def test_refused_case_publishes_nothing(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_populations_name_says_one_year_title_rows_another(tmp_path: Path) -> None:
-    from tests.sources_besoins.conftest import write_good
+    from tests.ingestion.besoins.conftest import write_good
 
     good = write_good("populations", tmp_path / "a")
     lecture = _accepte(good)
@@ -822,7 +822,7 @@ def test_etalab_commune_departement_disagrees_with_its_code(tmp_path: Path) -> N
 def test_populations_refusal_names_the_sheet(tmp_path: Path) -> None:
     import openpyxl
 
-    from tests.sources_besoins.conftest import write_good
+    from tests.ingestion.besoins.conftest import write_good
 
     path = write_good("populations", tmp_path)
     wb = openpyxl.load_workbook(path)

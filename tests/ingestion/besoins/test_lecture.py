@@ -13,7 +13,7 @@ from expectations.runner import validate
 from ingestion.errors import InvalidFile
 from ingestion.registry import recognise
 from tests.conftest import need_real
-from tests.sources_besoins.conftest import CAF_2020, ENSEMBLE, FILO_EPCI_2019, write_good
+from tests.ingestion.besoins.conftest import CAF_2020, ENSEMBLE, FILO_EPCI_2019, write_good
 
 
 def _read(path: Path):

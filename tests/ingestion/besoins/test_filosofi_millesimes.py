@@ -10,7 +10,7 @@ import pytest
 
 from expectations.runner import validate
 from ingestion.registry import recognise, scan_inbox
-from tests.filosofi_vintages import write_published
+from tests.ingestion.filosofi_vintages import write_published
 
 EPCI = [("200071827", "CA du Grand Angoulême", 140_000.0), ("200070514", "CC Test", 11_000.0),
         ("200041689", "CA de Saintes", 60_000.0)]
@@ -102,7 +102,7 @@ def test_meta_file_beside_the_data_file_extends_the_dictionary(tmp_path: Path) -
 
 def test_real_2019_disp_header_is_the_encoded_one() -> None:
     from tests.conftest import need_real
-    from tests.sources_besoins.conftest import FILO_EPCI_2019
+    from tests.ingestion.besoins.conftest import FILO_EPCI_2019
 
     need_real(FILO_EPCI_2019)
     _, lecture = _read(FILO_EPCI_2019)
@@ -120,7 +120,7 @@ def _long_2021(folder: Path, name: str, years: tuple[int, ...] = (2021,)) -> Pat
     import pandas as pd
 
     from demo.synthetic import filosofi as filo_synth
-    from tests.sources_besoins.conftest import communes_test, epci_of_test
+    from tests.ingestion.besoins.conftest import communes_test, epci_of_test
 
     frames = [filo_synth.synthetic_filosofi_long(communes_test(), epci_of_test(), y, seed=y) for y in years]
     path = folder / name

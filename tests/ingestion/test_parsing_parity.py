@@ -5,7 +5,7 @@ readers did before number parsing was simplified (commit b2ccea1, frozen as dige
 A digest is that of a landed table canonicalised by its declared type (numbers as doubles, everything else
 as text, rows sorted, lineage columns left out), so a column that became its declared type (int64 → DOUBLE)
 keeps its digest while any changed value changes it. Regenerate the file only when a value change is meant:
-`PYTHONPATH=. .venvs/pipeline/bin/python tests/test_parsing_parity.py --write DEMO_INBOX`.
+`PYTHONPATH=. .venvs/pipeline/bin/python tests/ingestion/test_parsing_parity.py --write DEMO_INBOX`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 REAL = REPO.parent / "shared" / "data" / "real"
 DIGESTS = REPO / "tests" / "data" / "parity_digests.json"
 NUMERIC = {"DOUBLE", "INTEGER", "BIGINT"}

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from dashboards.http_client import dashboard_requests, response_rows
-from tests.superset.conftest import SECOND_DEPARTEMENT
+from tests.dashboards.conftest import SECOND_DEPARTEMENT
 
 pytestmark = pytest.mark.superset
 

@@ -1,6 +1,6 @@
 """Roles and row-level security, through the REST API of a real Superset (one server per session).
 
-Accounts (tests/superset/conftest.py): admin, comite16, comite40, analyste16.
+Accounts (tests/dashboards/conftest.py): admin, comite16, comite40, analyste16.
 
 A comité account only gets the data of the dashboards' saved charts (dashboards/pacte_security.py): its
 row counts are read through each chart's own query; the administrator and the analyste (who may explore)
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.superset.conftest import SECOND_DEPARTEMENT, manage
+from tests.dashboards.conftest import SECOND_DEPARTEMENT, manage
 
 pytestmark = pytest.mark.superset
 

@@ -11,7 +11,7 @@ import pytest
 from expectations.runner import validate
 from ingestion.registry import recognise
 from tests.conftest import sha256
-from tests.sources_besoins.conftest import write_good
+from tests.ingestion.besoins.conftest import write_good
 from warehouse.cli import main
 
 # format → (code column, column to drop, column to rename, (column, bad value) out of range, bad code)

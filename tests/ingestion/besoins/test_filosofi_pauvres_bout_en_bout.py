@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import EPCI_2024, need_real, run_cli, sha256
-from tests.filosofi_vintages import Generated, write_published
+from tests.ingestion.filosofi_vintages import Generated, write_published
 
 
 def _charente() -> tuple[list[tuple[str, str, float]], dict[str, str], list[tuple[str, str, float]]]:

@@ -13,7 +13,7 @@ import openpyxl
 from demo.synthetic.documents import write_docx
 from demo.synthetic.reproducible import freeze
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PARAGRAPHS = [("Axe 1 : prévention de la pauvreté dès l'enfance.", False), ("Accès aux droits.", True)]
 
 
