@@ -18,7 +18,8 @@ from warehouse.cli import main
 
 
 def _inbox_with_new_file(tmp_path: Path, tag: str) -> Path:
-    """A Charente extract made unique (one more trailing newline) so it is landed and rebuilt."""
+    """A Charente extract made unique (one more trailing newline per letter of `tag`: tags of one workspace
+    must differ in length, or the second run finds nothing new) so it is landed and rebuilt."""
     inbox = tmp_path / f"inbox_{tag}"
     f = charente_filosofi(inbox / "cc_filosofi_2021_COM.csv")
     f.write_text(f.read_text(encoding="utf-8") + "\n" * (len(tag) + 1), encoding="utf-8")
@@ -69,7 +70,7 @@ def test_readers_opening_the_served_file_during_a_publication_never_fail(small_w
     reader = threading.Thread(target=read_loop)
     reader.start()
     try:
-        code = main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "loop")),
+        code = main(["run", "--departement", "16", "--inbox", str(_inbox_with_new_file(tmp_path, "boucle_de_lecture")),
                      "--workspace", str(small_ws)])
         time.sleep(0.5)  # a few reads of the new version
     finally:
