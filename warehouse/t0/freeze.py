@@ -42,6 +42,9 @@ from warehouse.workspace import REPO_ROOT, Workspace
 
 # Marts of the snapshot, restricted to the département (a column `code_departement` in each).
 MARTS = ("indicateurs_t0", "besoins_epci", "offre_epci", "ecarts_epci")
+# Commune-level numerators and denominators, frozen when the build has them: `bin/pacte compare` re-aggregates
+# them on a later geography (snapshots without it compare the levels only where a perimeter changed).
+COMMUNE_MART = "indicateurs_commune"
 EXPORT_ROOT = "pacte-t0"
 EXPORT_INDEX = "EXPORT.json"
 EXPORT_FORMAT = "pacte-t0-export/1"
@@ -151,7 +154,9 @@ def _write_snapshot(ws: Workspace, folder: Path, label: str, departement: str,
                                 f"(départements : {', '.join(deps) or 'aucun'}).")
         entrees = _inputs(ws, publication, archive, inbox)
         tables: dict[str, int] = {}
-        for mart in MARTS:
+        has_communes = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
+                                   "AND table_name = ?", [COMMUNE_MART]).fetchone()[0] > 0
+        for mart in MARTS + ((COMMUNE_MART,) if has_communes else ()):
             order = ", ".join(ROW_KEY) if mart == "indicateurs_t0" else "ALL"
             query = f"SELECT * FROM marts.{mart} WHERE code_departement = $dep ORDER BY {order}"
             target = _sql_path(folder / f"{mart}.parquet")

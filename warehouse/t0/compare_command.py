@@ -1,0 +1,79 @@
+"""`bin/pacte compare --t0 LABEL --departement DD [--avec LABEL2] [--excel FICHIER]`: record the comparison,
+rebuild and publish (marts.comparaison_t0), then print a French summary of the statuses."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from rich.console import Console
+
+from warehouse.t0 import comparaison
+from warehouse.t0.manifest import SnapshotError
+from warehouse.workspace import DEFAULT_WORKSPACE, Workspace
+
+EXIT_OK, EXIT_ERREUR = 0, 1
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("compare", add_help=False,
+                       help="comparer une photographie T0 à la version publiée (ou à une autre photographie)")
+    p.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    p.add_argument("--t0", required=True, help="libellé de la photographie T0, ex. T0-2024")
+    p.add_argument("--departement", required=True, help="code du département, ex. 16")
+    p.add_argument("--avec", help="libellé d'une autre photographie (par défaut : la version publiée)")
+    p.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {DEFAULT_WORKSPACE})")
+
+
+def _published_departements(ws: Workspace) -> list[str]:
+    if not ws.served_db.exists():
+        return []
+    with duckdb.connect(str(ws.served_db), read_only=True) as con:
+        return [r[0] for r in con.execute("SELECT code_departement FROM construction.departements "
+                                          "ORDER BY 1").fetchall()]
+
+
+def compare(workspace_root: Path, label: str, departement: str, avec: str | None = None) -> dict[str, Any]:
+    """Check, record, rebuild and publish; returns the publication and the statuses of the comparison.
+    A refused comparison leaves the index and the served version as they were; a failed build takes the
+    comparison back out of the index."""
+    from warehouse import run
+
+    ws = Workspace.at(workspace_root)
+    if not ws.served_db.exists():
+        raise SnapshotError(f"Aucune version publiée dans {ws.root} : lancez d'abord bin/pacte run.")
+    comparaison.check(ws.root, label, departement, avec, _published_departements(ws))
+    added = comparaison.record(ws.root, label, departement, avec)
+    try:
+        publication = run.rebuild(ws)
+    except BaseException:
+        if added:
+            comparaison.forget(ws.root, label, departement, avec)
+        raise
+    return {"publication": publication, "statuts": statuses(ws, label, departement, avec)}
+
+
+def statuses(ws: Workspace, label: str, departement: str, avec: str | None) -> dict[str, int]:
+    with duckdb.connect(str(ws.served_db), read_only=True) as con:
+        rows = con.execute("SELECT statut_comparabilite, count(*) FROM marts.comparaison_t0 WHERE label_t0 = ? "
+                           "AND code_departement = ? AND comparee_a = ? GROUP BY 1 ORDER BY 1",
+                           [label, departement, avec or "version publiée"]).fetchall()
+    return dict(rows)
+
+
+def command(args: argparse.Namespace, console: Console, err: Console) -> int:
+    try:
+        result = compare(Workspace.at(args.workspace).root, args.t0, args.departement, args.avec)
+    except SnapshotError as exc:
+        err.print(f"[red]Erreur : {exc}[/]")
+        return EXIT_ERREUR
+    pub = result["publication"]
+    cible = f"photographie « {args.avec} »" if args.avec else f"version publiée {pub.get('version')}"
+    total = sum(result["statuts"].values())
+    console.print(f"[green]Comparaison publiée[/] : T0 « {args.t0} » et {cible}, département {args.departement} "
+                  f"— {total} ligne(s) dans marts.comparaison_t0")
+    for statut, n in result["statuts"].items():
+        console.print(f"  {statut} : {n}")
+    return EXIT_OK
