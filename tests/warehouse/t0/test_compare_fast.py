@@ -1,0 +1,149 @@
+"""`bin/pacte compare` without the whole chain: refusals in French with nothing recorded or published (unknown
+label, another département, a département not published), the recorded comparisons feeding `construction.*`,
+and the comparability rules as data (every catalogue indicator has one; the dbt test finds one that has not)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.landing import sha256_of
+from tests.warehouse.t0.test_t0_fast import _published_ws
+from warehouse.cli import main
+from warehouse.t0 import comparaison
+from warehouse.t0 import freeze as t0
+from warehouse.workspace import REPO_ROOT
+
+SEEDS = REPO_ROOT / "dbt_project" / "seeds"
+RULES = SEEDS / "ref_regles_comparabilite.csv"
+CATALOGUE = SEEDS / "ref_indicateurs.csv"
+SINGULAR_TEST = REPO_ROOT / "dbt_project" / "tests" / "regles_comparabilite_chaque_indicateur.sql"
+
+
+@pytest.fixture
+def frozen(tmp_path: Path) -> Path:
+    ws = _published_ws(tmp_path)[0]
+    t0.freeze(ws, "T0-2024", "16")
+    return ws
+
+
+def _said(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    return " ".join((captured.out + captured.err).split())
+
+
+def _untouched(ws: Path) -> tuple[str, bool]:
+    return sha256_of(ws / "serving" / "pacte.duckdb"), comparaison.index_path(ws).exists()
+
+
+def test_unknown_label_is_refused_in_french_and_nothing_is_recorded(frozen: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    before = _untouched(frozen)
+    assert main(["compare", "--t0", "T0-2099", "--departement", "16", "--workspace", str(frozen)]) == 1
+    said = _said(capsys)
+    assert "Photographie inconnue : « T0-2099 »" in said and "T0-2024" in said  # the known ones are listed
+    assert _untouched(frozen) == before == (before[0], False)
+
+
+def test_a_snapshot_of_16_is_not_compared_for_40(frozen: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _untouched(frozen)
+    assert main(["compare", "--t0", "T0-2024", "--departement", "40", "--workspace", str(frozen)]) == 1
+    said = _said(capsys)
+    assert "porte sur le département 16, pas sur le 40" in said and "Rien n'a été enregistré ni publié" in said
+    assert _untouched(frozen) == before
+    assert comparaison.recorded(frozen) == []
+
+
+def test_a_departement_not_published_and_an_unknown_second_snapshot(frozen: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(comparaison.SnapshotError, match="n'est pas dans la version publiée"):
+        comparaison.check(frozen, "T0-2024", "16", None, ["40"])
+    assert main(["compare", "--t0", "T0-2024", "--departement", "16", "--avec", "T3-2027",
+                 "--workspace", str(frozen)]) == 1
+    assert "Photographie inconnue : « T3-2027 »" in _said(capsys)
+    assert main(["compare", "--t0", "T0-2024", "--departement", "16", "--avec", "T0-2024",
+                 "--workspace", str(frozen)]) == 1
+    assert "comparée à elle-même" in _said(capsys)
+    assert comparaison.recorded(frozen) == []
+
+
+def test_recorded_comparisons_become_construction_tables(frozen: Path, tmp_path: Path) -> None:
+    """A snapshot frozen without commune rows (this hand-made build has no marts.indicateurs_commune) is still
+    compared: `communes_t0` is false, so a changed perimeter gives levels only."""
+    assert comparaison.record(frozen, "T0-2024", "16", None) is True
+    assert comparaison.record(frozen, "T0-2024", "16", None) is False  # once
+    assert comparaison.keys(frozen) == ["T0-2024|16|"]
+    build = tmp_path / "build.duckdb"
+    comparaison.write_tables(build, frozen)
+    with duckdb.connect(str(build)) as con:
+        assert con.execute("SELECT label_t0, code_departement, label_t3, geo_millesime_t0, communes_t0 "
+                           "FROM construction.comparaisons_t0").fetchall() == [("T0-2024", "16", None, 2024, False)]
+        assert con.execute("SELECT count(*), count(DISTINCT label) FROM construction.t0_indicateurs").fetchone() == (4, 1)
+        assert con.execute("SELECT code_commune, code_epci FROM construction.t0_geographie").fetchall() == [
+            ("16015", "200071827")]
+        assert con.execute("SELECT count(*) FROM construction.t0_communes").fetchone() == (0,)
+    comparaison.forget(frozen, "T0-2024", "16", None)
+    assert comparaison.recorded(frozen) == []
+    comparaison.write_tables(build, frozen)  # nothing compared: the tables exist, empty
+    with duckdb.connect(str(build)) as con:
+        assert con.execute("SELECT count(*) FROM construction.comparaisons_t0").fetchone() == (0,)
+
+
+def test_an_unreadable_comparison_index_is_a_french_error(frozen: Path) -> None:
+    comparaison.index_path(frozen).write_text("{pas du json", encoding="utf-8")
+    with pytest.raises(comparaison.SnapshotError, match="Index des comparaisons illisible"):
+        comparaison.recorded(frozen)
+
+
+def _rules() -> list[dict[str, str]]:
+    with RULES.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_the_rules_cover_the_series_breaks_of_the_domain_doc() -> None:
+    rules = {r["regle_id"]: r for r in _rules()}
+    expected = {  # rule: (status, source pattern, indicators, t0 max, t3 min, gap below)
+        "filosofi_2023_rupture": ("rupture", "INSEE Filosofi", "", "2021", "2023", ""),
+        "rp_moins_5_ans": ("niveau_seul", "INSEE recensement", "", "", "", "5"),
+        "france_travail_hors_brsa_2025": ("comparable", "France Travail%", "defm_abc_hors_brsa", "2024", "2025", ""),
+        "france_travail_2025_rupture": ("rupture", "France Travail%", "", "2024", "2025", ""),
+        "data_inclusion_v0_v1": ("rebase", "data·inclusion%", "", "2025", "2026", ""),
+        "caf_comparable": ("comparable", "CAF%", "", "", "", ""),
+        "cog_perimetre_rebase": ("rebase", "", "", "", "", ""),
+        "cog_perimetre_non_additif": ("niveau_seul", "", "", "", "", ""),
+        "filosofi_meme_methode": ("comparable", "INSEE Filosofi", "", "", "", ""),
+    }
+    for rule_id, (statut, motif, indicateurs, t0_max, t3_min, ecart) in expected.items():
+        r = rules[rule_id]
+        assert (r["statut"], r["motif_source"], r["indicateurs"], r["millesime_t0_max"], r["millesime_t3_min"],
+                r["ecart_inferieur_a"]) == (statut, motif, indicateurs, t0_max, t3_min, ecart), rule_id
+    # the exception comes before the rule it refines (the first matching rule of a source wins)
+    assert int(rules["france_travail_hors_brsa_2025"]["ordre"]) < int(rules["france_travail_2025_rupture"]["ordre"])
+    for r in rules.values():
+        assert r["explication"] and r["reference"] and r["condition"], r["regle_id"]
+
+
+def _run_singular_test(catalogue: Path) -> list[tuple[str, str]]:
+    sql = SINGULAR_TEST.read_text(encoding="utf-8")
+    sql = re.sub(r"^--.*$", "", sql, flags=re.M)
+    sql = sql.replace("{{ ref('ref_indicateurs') }}", f"read_csv('{catalogue}', header = true, all_varchar = true)")
+    sql = sql.replace("{{ ref('ref_regles_comparabilite') }}",
+                      f"read_csv('{RULES}', header = true, types = {{'millesime_t0_max': 'INTEGER', "
+                      f"'millesime_t3_min': 'INTEGER', 'ecart_inferieur_a': 'INTEGER'}})")
+    return duckdb.sql(sql).fetchall()
+
+
+def test_every_catalogue_indicator_has_an_applicable_rule_and_the_dbt_test_finds_one_that_has_not(
+        tmp_path: Path) -> None:
+    assert _run_singular_test(CATALOGUE) == []
+    extended = tmp_path / "ref_indicateurs.csv"
+    lines = CATALOGUE.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = dict.fromkeys(header, "")
+    row.update({"indicateur_id": "vulnerabilite_energetique", "source": "ONPE", "libelle": "Vulnérabilité énergétique"})
+    extended.write_text("\n".join([*lines, ",".join(row[c] for c in header)]) + "\n", encoding="utf-8")
+    assert _run_singular_test(extended) == [("vulnerabilite_energetique", "ONPE")]
