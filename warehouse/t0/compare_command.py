@@ -25,6 +25,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--departement", required=True, help="code du département, ex. 16")
     p.add_argument("--avec", help="libellé d'une autre photographie (par défaut : la version publiée)")
     p.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {DEFAULT_WORKSPACE})")
+    p.add_argument("--excel", type=Path, metavar="FICHIER",
+                   help="écrire aussi un classeur Excel pour le comité (une feuille par axe)")
 
 
 def _published_departements(ws: Workspace) -> list[str]:
@@ -76,4 +78,14 @@ def command(args: argparse.Namespace, console: Console, err: Console) -> int:
                   f"— {total} ligne(s) dans marts.comparaison_t0")
     for statut, n in result["statuts"].items():
         console.print(f"  {statut} : {n}")
+    if args.excel:
+        from warehouse.t0 import classeur
+
+        ws = Workspace.at(args.workspace)
+        rows = classeur.rows_of(ws.served_db, args.t0, args.departement, args.avec or "version publiée")
+        titre = (f"Suivi à mi-parcours — département {args.departement} : T0 « {args.t0} » comparé à "
+                 f"{cible}")
+        counts = classeur.write(rows, args.excel, titre)
+        console.print(f"[green]Classeur écrit[/] : {args.excel} — "
+                      + ", ".join(f"{name} ({n})" for name, n in counts.items()))
     return EXIT_OK

@@ -147,3 +147,38 @@ def test_every_catalogue_indicator_has_an_applicable_rule_and_the_dbt_test_finds
     row.update({"indicateur_id": "vulnerabilite_energetique", "source": "ONPE", "libelle": "Vulnérabilité énergétique"})
     extended.write_text("\n".join([*lines, ",".join(row[c] for c in header)]) + "\n", encoding="utf-8")
     assert _run_singular_test(extended) == [("vulnerabilite_energetique", "ONPE")]
+
+
+def test_the_workbook_has_one_sheet_per_axe_explained_statuses_colours_frozen_headers_and_filters(
+        tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from warehouse.t0 import classeur
+
+    def row(axe: str, indicateur: str, direction: str | None, statut: str) -> dict[str, object]:
+        return {"axe": axe, "libelle_axe": f"libellé {axe}", "libelle": "CA du Grand Angoulême", "niveau": "epci",
+                "libelle_indicateur": indicateur, "unite": "%", "valeur_t0": 10.0, "millesime_periode_t0": "2019",
+                "valeur_t3": 12.0, "millesime_periode_t3": "2021", "evolution_absolue": 2.0,
+                "evolution_relative": 20.0, "direction": direction, "statut_comparabilite": statut,
+                "statut_comparabilite_libelle": statut, "regle_explication": "pourquoi", "geographie": "COG 2026"}
+
+    rows = [row("1", "Familles monoparentales", "degradation", "comparable"),
+            row("3", "Taux AAH", "amelioration", "rebase"), row("3", "Locataires", None, "rupture"),
+            row("contexte", "Médiane", "stable", "comparable")]
+    target = tmp_path / "suivi" / "comparaison.xlsx"
+    assert classeur.write(rows, target, "Suivi à mi-parcours") == {"Axe 1": 1, "Axe 3": 2, "Contexte": 1}
+    wb = load_workbook(target)
+    assert wb.sheetnames == ["Lisez-moi", "Axe 1", "Axe 3", "Contexte"]
+    readme = [c for line in wb["Lisez-moi"].iter_rows(values_only=True) for c in line if c]
+    assert {"comparable", "rebase", "niveau_seul", "rupture"} <= set(readme) and "libellé 3" in readme
+    axe3 = wb["Axe 3"]
+    header = [c.value for c in axe3[1]]
+    assert header[:3] == ["Territoire", "Niveau", "Indicateur"] and "Comparabilité" in header
+    direction = header.index("Direction") + 1
+    assert [axe3.cell(i, direction).value for i in (2, 3)] == ["amélioration", "non calculée"]
+    assert "rupture :" in axe3.cell(1, header.index("Comparabilité") + 1).comment.text
+    assert axe3.freeze_panes == "B2" and axe3.auto_filter.ref == "A1:N3"
+    formats = axe3.conditional_formatting._cf_rules.items()
+    rules = {str(rng.sqref): [r.formula[0] for r in found] for rng, found in formats}
+    assert rules == {"K2:K3": ['$K2="amélioration"', '$K2="dégradation"', '$K2="stable"']}
+    assert not list(target.parent.glob(".*.tmp"))
