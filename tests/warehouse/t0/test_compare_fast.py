@@ -182,3 +182,18 @@ def test_the_workbook_has_one_sheet_per_axe_explained_statuses_colours_frozen_he
     rules = {str(rng.sqref): [r.formula[0] for r in found] for rng, found in formats}
     assert rules == {"K2:K3": ['$K2="amélioration"', '$K2="dégradation"', '$K2="stable"']}
     assert not list(target.parent.glob(".*.tmp"))
+
+
+def test_the_dbt_unit_test_of_the_comparison_runs_the_seed_verbatim() -> None:
+    """dbt does not find this seed as an implicit unit-test input: the unit test gives it inline, and it must
+    stay the very file the build loads (a rule edited in one place only would test an old rule set)."""
+    import yaml
+
+    models = yaml.safe_load((REPO_ROOT / "dbt_project" / "models" / "intermediate" / "t0" / "_t0__models.yml")
+                            .read_text(encoding="utf-8"))
+    (test,) = [t for t in models["unit_tests"] if t["model"] == "int_t0__comparaison"]
+    (given,) = [g for g in test["given"] if g["input"] == "ref('ref_regles_comparabilite')"]
+    assert given["format"] == "csv"
+    assert given["rows"].strip() == RULES.read_text(encoding="utf-8").strip()
+    assert {r["statut_comparabilite"] for r in test["expect"]["rows"]} == {"comparable", "rebase", "niveau_seul",
+                                                                          "rupture"}
