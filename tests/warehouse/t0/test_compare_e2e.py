@@ -120,7 +120,9 @@ def compare_ws(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "AND niveau = 'epci'")}
     # the same T+3 frozen, and compared as a snapshot (--avec)
     _run("t0", "freeze", "--label", "T3-2021", "--departement", "16", "--workspace", str(ws))
-    _run("compare", "--t0", "T0-2019", "--departement", "16", "--avec", "T3-2021", "--workspace", str(ws))
+    out["excel"] = root / "comite" / "suivi-16.xlsx"
+    _run("compare", "--t0", "T0-2019", "--departement", "16", "--avec", "T3-2021", "--workspace", str(ws),
+         "--excel", str(out["excel"]))
     out["avec"] = _rows(ws)
     # a T+3 geography where one real commune changed EPCI: every recorded comparison is rebuilt on it
     inbox4 = root / "inbox-t3-simule"
@@ -246,3 +248,20 @@ def test_a_changed_perimeter_rebuilds_the_t0_from_its_communes(compare_ws: dict[
             rows[(MOVED_FROM, "nb_menages_fiscaux")]["communes_retirees"]) == (1, 1)
     unchanged = [r for (code, _), r in rows.items() if code not in (MOVED_FROM, MOVED_TO, "16")]
     assert unchanged and not any(r["perimetre_modifie"] for r in unchanged)
+
+
+def test_the_workbook_shows_every_row_of_the_comparison(compare_ws: dict[str, Any]) -> None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(compare_ws["excel"], read_only=True)
+    assert wb.sheetnames == ["Lisez-moi", "Axe 1", "Axe 2", "Axe 3", "Contexte"]
+    rows = [r for r in compare_ws["avec"] if r["comparee_a"] == "T3-2021"]
+    lines = [line for name in wb.sheetnames[1:] for line in list(wb[name].iter_rows(values_only=True))[1:]]
+    assert len(lines) == len(rows)
+    header = next(wb["Contexte"].iter_rows(values_only=True))
+    by = {(line[header.index("Territoire")], line[header.index("Indicateur")]): line for line in lines}
+    angouleme = by[("CA du Grand Angoulême", "Nombre de ménages fiscaux")]
+    assert (angouleme[header.index("Valeur T0")], angouleme[header.index("Valeur T+3")],
+            angouleme[header.index("Évolution")], angouleme[header.index("Direction")],
+            angouleme[header.index("Comparabilité")]) == (64649.0, 65887.0, 1238.0, "hausse (sans sens de lecture)",
+                                                          "comparable")
