@@ -115,10 +115,22 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def write_tables(build_db: Path, workspace_root: Path) -> None:
+def write_tables(build_db: Path, workspace_root: Path) -> list[str]:
     """`construction.comparaisons_t0`, `t0_indicateurs`, `t0_communes`, `t0_geographie` in a build file: the
-    recorded comparisons and the rows of the snapshots they name (dbt sources of marts.comparaison_t0)."""
-    comparisons = recorded(workspace_root)
+    recorded comparisons and the rows of the snapshots they name (dbt sources of marts.comparaison_t0).
+
+    A recorded comparison whose snapshot can no longer be read is left out of this build, never a reason to
+    stop it: returns one French warning per comparison left out (printed at the end of the run)."""
+    comparisons, warnings = [], []
+    for comp in recorded(workspace_root):
+        try:
+            for label in [comp["t0"]] + ([comp["avec"]] if comp.get("avec") else []):
+                load(workspace_root, label)
+        except SnapshotError as exc:
+            warnings.append(f"Comparaison T0 « {comp['t0']} » (département {comp['departement']}) non recalculée : "
+                            f"{exc}")
+        else:
+            comparisons.append(comp)
     with duckdb.connect(str(build_db)) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS construction")
         for table, columns in TABLES.items():
@@ -151,3 +163,4 @@ def write_tables(build_db: Path, workspace_root: Path) -> None:
                          datetime.fromisoformat(comp["demandee_le"]).replace(tzinfo=None),
                          manifest["geo_millesime"], manifest["build_id"],
                          (folder_t0 / SOURCES["t0_communes"]).is_file()])
+    return warnings

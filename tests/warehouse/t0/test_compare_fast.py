@@ -197,3 +197,15 @@ def test_the_dbt_unit_test_of_the_comparison_runs_the_seed_verbatim() -> None:
     assert given["rows"].strip() == RULES.read_text(encoding="utf-8").strip()
     assert {r["statut_comparabilite"] for r in test["expect"]["rows"]} == {"comparable", "rebase", "niveau_seul",
                                                                           "rupture"}
+
+
+def test_a_comparison_whose_snapshot_is_gone_is_left_out_with_a_warning_never_blocks_the_build(
+        frozen: Path, tmp_path: Path) -> None:
+    comparaison.record(frozen, "T0-2024", "16", None)
+    comparaison.record(frozen, "T0-disparue", "16", None)
+    build = tmp_path / "build.duckdb"
+    warnings = comparaison.write_tables(build, frozen)
+    assert len(warnings) == 1 and "« T0-disparue »" in warnings[0] and "non recalculée" in warnings[0]
+    assert "Photographie inconnue" in warnings[0]
+    with duckdb.connect(str(build)) as con:
+        assert con.execute("SELECT label_t0 FROM construction.comparaisons_t0").fetchall() == [("T0-2024",)]
