@@ -191,12 +191,14 @@ def test_the_dbt_unit_test_of_the_comparison_runs_the_seed_verbatim() -> None:
 
     models = yaml.safe_load((REPO_ROOT / "dbt_project" / "models" / "intermediate" / "t0" / "_t0__models.yml")
                             .read_text(encoding="utf-8"))
-    (test,) = [t for t in models["unit_tests"] if t["model"] == "int_t0__comparaison"]
-    (given,) = [g for g in test["given"] if g["input"] == "ref('ref_regles_comparabilite')"]
-    assert given["format"] == "csv"
-    assert given["rows"].strip() == RULES.read_text(encoding="utf-8").strip()
-    assert {r["statut_comparabilite"] for r in test["expect"]["rows"]} == {"comparable", "rebase", "niveau_seul",
-                                                                          "rupture"}
+    tests = [t for t in models["unit_tests"] if t["model"] == "int_t0__comparaison"]
+    assert len(tests) == 2
+    for test in tests:
+        (given,) = [g for g in test["given"] if g["input"] == "ref('ref_regles_comparabilite')"]
+        assert given["format"] == "csv"
+        assert given["rows"].strip() == RULES.read_text(encoding="utf-8").strip()
+    assert {r["statut_comparabilite"] for r in tests[0]["expect"]["rows"]} == {"comparable", "rebase", "niveau_seul",
+                                                                              "rupture"}
 
 
 def test_a_comparison_whose_snapshot_is_gone_is_left_out_with_a_warning_never_blocks_the_build(
