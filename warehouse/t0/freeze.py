@@ -274,6 +274,23 @@ def _described_inputs(folder: Path) -> dict[str, str]:
         return {}
 
 
+def _whole_stream_intact(path: Path) -> bool:
+    """A gzip file read to its very end, so that its CRC is checked: tarfile stops at the end-of-archive
+    blocks and never sees a byte changed in the compressed padding after them."""
+    import gzip
+
+    with path.open("rb") as f:
+        if f.read(2) != b"\x1f\x8b":
+            return True
+    try:
+        with gzip.open(path, "rb") as stream:
+            while stream.read(1 << 20):
+                pass
+    except (OSError, EOFError, zlib.error):
+        return False
+    return True
+
+
 def import_(source: Path, workspace_root: Path) -> dict[str, Any]:
     """Bring an exported snapshot into a workspace, every hash checked before anything is moved in: the
     workspace is left untouched when the file is not a snapshot or anything in it is altered."""
@@ -286,6 +303,8 @@ def import_(source: Path, workspace_root: Path) -> dict[str, Any]:
         is_tar = False
     if not is_tar:
         raise _not_a_snapshot(source, "ce n'est pas une archive tar lisible")
+    if not _whole_stream_intact(source):
+        raise _not_a_snapshot(source, "archive compressée altérée : contrôle CRC en échec")
     ws = Workspace.at(workspace_root)
     staging = t0_root(ws.root) / f".import-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
