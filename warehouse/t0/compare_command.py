@@ -54,7 +54,8 @@ def compare(workspace_root: Path, label: str, departement: str, avec: str | None
         if added:
             comparaison.forget(ws.root, label, departement, avec)
         raise
-    return {"publication": publication, "statuts": statuses(ws, label, departement, avec)}
+    return {"publication": publication, "statuts": statuses(ws, label, departement, avec),
+            "geographie": geography(ws, label, departement, avec)}
 
 
 def statuses(ws: Workspace, label: str, departement: str, avec: str | None) -> dict[str, int]:
@@ -63,6 +64,17 @@ def statuses(ws: Workspace, label: str, departement: str, avec: str | None) -> d
                            "AND code_departement = ? AND comparee_a = ? GROUP BY 1 ORDER BY 1",
                            [label, departement, avec or "version publiée"]).fetchall()
     return dict(rows)
+
+
+def geography(ws: Workspace, label: str, departement: str, avec: str | None) -> dict[str, Any]:
+    """Territories whose perimeter changed, and the T0 commune codes that match no T+3 commune."""
+    with duckdb.connect(str(ws.served_db), read_only=True) as con:
+        changed, non_rattachees, codes = con.execute(
+            "SELECT count(DISTINCT code_territoire) FILTER (WHERE perimetre_modifie), "
+            "coalesce(max(communes_t0_non_rattachees), 0), max(codes_t0_non_rattaches) FROM marts.comparaison_t0 "
+            "WHERE label_t0 = ? AND code_departement = ? AND comparee_a = ?",
+            [label, departement, avec or "version publiée"]).fetchone()
+    return {"perimetres_modifies": changed, "communes_t0_non_rattachees": non_rattachees, "codes": codes}
 
 
 def command(args: argparse.Namespace, console: Console, err: Console) -> int:
@@ -78,6 +90,12 @@ def command(args: argparse.Namespace, console: Console, err: Console) -> int:
                   f"— {total} ligne(s) dans marts.comparaison_t0")
     for statut, n in result["statuts"].items():
         console.print(f"  {statut} : {n}")
+    geo = result["geographie"]
+    console.print(f"  territoire(s) au périmètre modifié entre les deux COG : {geo['perimetres_modifies']}")
+    if geo["communes_t0_non_rattachees"]:
+        err.print(f"[yellow]{geo['communes_t0_non_rattachees']} code(s) commune du T0 sans commune au T+3 (même par "
+                  f"la table de passage) : {geo['codes']} — comptés dans chaque ligne "
+                  "(communes_t0_non_rattachees).[/]")
     if args.excel:
         from warehouse.t0 import classeur
 

@@ -147,6 +147,7 @@ def _by(rows: list[dict[str, Any]], comparee_a: str = "version publiée") -> dic
 
 def test_every_row_has_a_status_and_its_rule(compare_ws: dict[str, Any]) -> None:
     assert "Comparaison publiée" in compare_ws["said"] and "comparable :" in compare_ws["said"]
+    assert "territoire(s) au périmètre modifié entre les deux COG : 0" in compare_ws["said"]
     for key in ("cog2026", "avec", "cog2027"):
         rows = compare_ws[key]
         assert rows
