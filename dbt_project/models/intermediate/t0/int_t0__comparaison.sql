@@ -181,7 +181,9 @@ indicateurs as (
 ),
 lignes as (
     select
-        t.label_t0, t.dep, t.cle_t3, c.label_t3, c.communes_t0, c.geo_millesime_t0, gm.geo_millesime_t3,
+        t.label_t0, t.dep, t.cle_t3, c.label_t3, c.geo_millesime_t0, gm.geo_millesime_t3,
+        -- the snapshot has commune values of this indicator for this territory (never for an old snapshot)
+        coalesce(c.communes_t0 and ra.valeur is not null, false) as communes_t0,
         t.niveau, t.code_territoire, t.libelle, indicateur_id,
         r.libelle as libelle_indicateur, r.unite, r.axe, r.sens, r.source, r.agregation,
         case when r.agregation in ('somme', 'ratio', 'taux_personnes') then 'additive' else 'non_additive' end
