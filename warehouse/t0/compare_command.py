@@ -41,8 +41,13 @@ def compare(workspace_root: Path, label: str, departement: str, avec: str | None
     """Check, record, rebuild and publish; returns the publication and the statuses of the comparison.
     A refused comparison leaves the index and the served version as they were; a failed build takes the
     comparison back out of the index."""
-    from warehouse import run
+    from ingestion import reference
+    from warehouse import plan, run
 
+    codes = plan.parse_departements(departement)  # « 2a » → 2A; a French error for a code that is none
+    if len(codes) != 1 or codes == [reference.TOUS]:
+        raise SnapshotError(f"Une comparaison porte sur un seul département (reçu : « {departement} »).")
+    departement = codes[0]
     ws = Workspace.at(workspace_root)
     if not ws.served_db.exists():
         raise SnapshotError(f"Aucune version publiée dans {ws.root} : lancez d'abord bin/pacte run.")

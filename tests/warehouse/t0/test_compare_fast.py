@@ -211,3 +211,12 @@ def test_a_comparison_whose_snapshot_is_gone_is_left_out_with_a_warning_never_bl
     assert "Photographie inconnue" in warnings[0]
     with duckdb.connect(str(build)) as con:
         assert con.execute("SELECT label_t0 FROM construction.comparaisons_t0").fetchall() == [("T0-2024",)]
+
+
+def test_one_departement_per_comparison(frozen: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for codes in ("16,40", "tous"):
+        assert main(["compare", "--t0", "T0-2024", "--departement", codes, "--workspace", str(frozen)]) == 1
+        assert "Une comparaison porte sur un seul département" in _said(capsys)
+    assert main(["compare", "--t0", "T0-2024", "--departement", "9x", "--workspace", str(frozen)]) == 1
+    assert "Code département invalide : « 9X »" in _said(capsys)
+    assert comparaison.recorded(frozen) == []
