@@ -174,12 +174,13 @@ def run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | None 
             return publish_step(ws, run_plan.run_id, build_step(ws, run_plan.ref, geo_millesime, dbt))
 
 
-def rebuild(ws: Workspace, on_plan: Callable[[plan.RunPlan], None] | None = None) -> dict[str, Any]:
+def rebuild(ws: Workspace, locked: Callable[[], None] | None = None) -> dict[str, Any]:
     """Build and publish what is landed (nothing ingested) for the published départements, on the COG of the
-    served version: `bin/pacte compare` after recording a comparison."""
+    served version. `locked` runs once the writer lock is held, before the build (`bin/pacte compare` records
+    its comparison there, so that no concurrent build reads a half-recorded state)."""
     with ws.writer_lock():
+        if locked:
+            locked()
         run_plan = plan.for_rebuild(ws)
-        if on_plan:
-            on_plan(run_plan)
         geo = (current_publication(ws) or {}).get("geo_millesime")
         return publish_step(ws, run_plan.run_id, build_step(ws, run_plan.ref, geo))

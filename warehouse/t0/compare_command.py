@@ -52,11 +52,11 @@ def compare(workspace_root: Path, label: str, departement: str, avec: str | None
     if not ws.served_db.exists():
         raise SnapshotError(f"Aucune version publiée dans {ws.root} : lancez d'abord bin/pacte run.")
     comparaison.check(ws.root, label, departement, avec, _published_departements(ws))
-    added = comparaison.record(ws.root, label, departement, avec)
+    added: list[bool] = []
     try:
-        publication = run.rebuild(ws)
+        publication = run.rebuild(ws, lambda: added.append(comparaison.record(ws.root, label, departement, avec)))
     except BaseException:
-        if added:
+        if any(added):
             comparaison.forget(ws.root, label, departement, avec)
         raise
     return {"publication": publication, "statuts": statuses(ws, label, departement, avec),

@@ -220,3 +220,24 @@ def test_one_departement_per_comparison(frozen: Path, capsys: pytest.CaptureFixt
     assert main(["compare", "--t0", "T0-2024", "--departement", "9x", "--workspace", str(frozen)]) == 1
     assert "Code département invalide : « 9X »" in _said(capsys)
     assert comparaison.recorded(frozen) == []
+
+
+def test_a_failed_build_takes_the_comparison_back_out_and_publishes_nothing(
+        frozen: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from ingestion.errors import PacteError
+    from warehouse import run
+    from warehouse.workspace import Workspace
+
+    Workspace.at(frozen).add_departement("16")
+    seen: list[list[str]] = []
+
+    def failing_build(ws: Workspace, ref: object, geo: object, dbt: object = None) -> dict[str, object]:
+        seen.append(comparaison.keys(ws.root))  # recorded under the writer lock, before the build
+        raise PacteError("La construction dbt a échoué (test)")
+
+    monkeypatch.setattr(run, "build_step", failing_build)
+    before = _untouched(frozen)
+    assert main(["compare", "--t0", "T0-2024", "--departement", "16", "--workspace", str(frozen)]) == 1
+    assert "La construction dbt a échoué (test)" in _said(capsys)
+    assert seen == [["T0-2024|16|"]]
+    assert comparaison.recorded(frozen) == [] and _untouched(frozen)[0] == before[0]
