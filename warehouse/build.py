@@ -14,6 +14,7 @@ from ingestion.errors import PacteError
 from ingestion.landing import LINEAGE_SCHEMA
 from ingestion.registry import landing_schemas
 from warehouse.dbt_runner import DbtBuild, run_dbt
+from warehouse.t0 import comparaison
 from warehouse.t0.manifest import write_index
 from warehouse.workspace import Workspace
 
@@ -74,10 +75,11 @@ def build(ws: Workspace, run_id: str, departements: list[str], geo_millesime: in
     load_raw(ws, path, manifest)
     write_parameters(path, departements, geo_millesime, run_id)
     write_index(path, ws.root)  # the workspace's T0 snapshots (marts.photographies_t0)
+    comparisons = comparaison.write_tables(path, ws.root)  # the comparisons asked for (marts.comparaison_t0)
     modeles, tests = dbt_build(path, path.parent)
     with duckdb.connect(str(path)) as con:
         unmapped = con.execute("SELECT count(*) FROM marts.controle_codes_non_rattaches").fetchone()[0]
-        warnings = unweighted_rates(con) + unplaced_places(con)
+        warnings = unweighted_rates(con) + unplaced_places(con) + comparisons
         con.execute("CHECKPOINT")
     return BuildResult(path=path, tests=tests, models=modeles, codes_non_rattaches=unmapped,
                        manifest=manifest, avertissements=warnings)

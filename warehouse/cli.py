@@ -87,6 +87,9 @@ def parser() -> FrenchParser:
     from warehouse.t0 import commands as t0_commands
 
     t0_commands.add_parser(sub)
+    from warehouse.t0 import compare_command
+
+    compare_command.add_parser(sub)
     return p
 
 
@@ -213,6 +216,10 @@ def _command(args: argparse.Namespace) -> int:
         from warehouse.t0 import commands as t0_commands
 
         return t0_commands.command(args, console, err)
+    elif args.commande == "compare":
+        from warehouse.t0 import compare_command
+
+        return compare_command.command(args, console, err)
     elif args.commande == "template":
         from ingestion.dispositifs_template import epci_du_departement, generer
 

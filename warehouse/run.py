@@ -20,6 +20,7 @@ from warehouse import ingest, plan
 from warehouse.build import build
 from warehouse.dbt_runner import DbtRunner, project_fingerprint
 from warehouse.publish import current_publication, publish, repair_mirror
+from warehouse.t0 import comparaison
 from warehouse.t0.manifest import list_snapshots
 from warehouse.workspace import Workspace
 
@@ -89,7 +90,7 @@ def build_step(ws: Workspace, ref: plan.RunRef, geo_millesime: int | None,
     return {"build": str(result.path), "geo_millesime": geo, "departements": departements,
             "codes_non_rattaches": result.codes_non_rattaches, "tests_dbt": result.tests,
             "manifest": result.manifest, "projet_dbt": project_fingerprint(), "photographies_t0": _snapshots(ws),
-            "avertissements": result.avertissements}
+            "comparaisons_t0": comparaison.keys(ws.root), "avertissements": result.avertissements}
 
 
 def _snapshots(ws: Workspace) -> list[str]:
@@ -107,7 +108,8 @@ def up_to_date(ws: Workspace, departements: list[str], geo_millesime: int) -> di
     built_from = {f["sha256"] for f in current.get("fichiers", [])}
     if (built_from == set(ws.landing.manifest()) and current.get("geo_millesime") == geo_millesime
             and set(departements) <= set(current.get("departements", []))
-            and current.get("photographies_t0") == _snapshots(ws)):
+            and current.get("photographies_t0") == _snapshots(ws)
+            and current.get("comparaisons_t0", []) == comparaison.keys(ws.root)):
         return current
     return None
 
@@ -146,6 +148,7 @@ def publish_step(ws: Workspace, run_id: str, built: dict[str, Any]) -> dict[str,
         "donnees_synthetiques": any(e.get("synthetique") for e in manifest.values()),
         "codes_non_rattaches": built["codes_non_rattaches"], "tests_dbt": built["tests_dbt"],
         "projet_dbt": built["projet_dbt"], "photographies_t0": built["photographies_t0"],
+        "comparaisons_t0": built.get("comparaisons_t0", []),
         "avertissements": built.get("avertissements", []),
         "fichiers": [{"fichier": e["fichier"], "source_id": e["source_id"], "millesime": e["millesime"],
                       "geo_millesime": e["geo_millesime"], "sha256": sha, "synthetique": e.get("synthetique", False)}
@@ -169,3 +172,15 @@ def run(ws: Workspace, departement: str, inbox: Path, geo_millesime: int | None 
             entries = ingest.validate_and_stage(ws, run_plan, progress)
             ingest.land(ws, run_plan.run_id, entries)
             return publish_step(ws, run_plan.run_id, build_step(ws, run_plan.ref, geo_millesime, dbt))
+
+
+def rebuild(ws: Workspace, locked: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Build and publish what is landed (nothing ingested) for the published départements, on the COG of the
+    served version. `locked` runs once the writer lock is held, before the build (`bin/pacte compare` records
+    its comparison there, so that no concurrent build reads a half-recorded state)."""
+    with ws.writer_lock():
+        if locked:
+            locked()
+        run_plan = plan.for_rebuild(ws)
+        geo = (current_publication(ws) or {}).get("geo_millesime")
+        return publish_step(ws, run_plan.run_id, build_step(ws, run_plan.ref, geo))

@@ -42,6 +42,9 @@ from warehouse.workspace import REPO_ROOT, Workspace
 
 # Marts of the snapshot, restricted to the département (a column `code_departement` in each).
 MARTS = ("indicateurs_t0", "besoins_epci", "offre_epci", "ecarts_epci")
+# Commune-level numerators and denominators, frozen when the build has them: `bin/pacte compare` re-aggregates
+# them on a later geography (snapshots without it compare the levels only where a perimeter changed).
+COMMUNE_MART = "indicateurs_commune"
 EXPORT_ROOT = "pacte-t0"
 EXPORT_INDEX = "EXPORT.json"
 EXPORT_FORMAT = "pacte-t0-export/1"
@@ -151,7 +154,9 @@ def _write_snapshot(ws: Workspace, folder: Path, label: str, departement: str,
                                 f"(départements : {', '.join(deps) or 'aucun'}).")
         entrees = _inputs(ws, publication, archive, inbox)
         tables: dict[str, int] = {}
-        for mart in MARTS:
+        has_communes = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
+                                   "AND table_name = ?", [COMMUNE_MART]).fetchone()[0] > 0
+        for mart in MARTS + ((COMMUNE_MART,) if has_communes else ()):
             order = ", ".join(ROW_KEY) if mart == "indicateurs_t0" else "ALL"
             query = f"SELECT * FROM marts.{mart} WHERE code_departement = $dep ORDER BY {order}"
             target = _sql_path(folder / f"{mart}.parquet")
@@ -269,6 +274,23 @@ def _described_inputs(folder: Path) -> dict[str, str]:
         return {}
 
 
+def _whole_stream_intact(path: Path) -> bool:
+    """A gzip file read to its very end, so that its CRC is checked: tarfile stops at the end-of-archive
+    blocks and never sees a byte changed in the compressed padding after them."""
+    import gzip
+
+    with path.open("rb") as f:
+        if f.read(2) != b"\x1f\x8b":
+            return True
+    try:
+        with gzip.open(path, "rb") as stream:
+            while stream.read(1 << 20):
+                pass
+    except (OSError, EOFError, zlib.error):
+        return False
+    return True
+
+
 def import_(source: Path, workspace_root: Path) -> dict[str, Any]:
     """Bring an exported snapshot into a workspace, every hash checked before anything is moved in: the
     workspace is left untouched when the file is not a snapshot or anything in it is altered."""
@@ -281,6 +303,8 @@ def import_(source: Path, workspace_root: Path) -> dict[str, Any]:
         is_tar = False
     if not is_tar:
         raise _not_a_snapshot(source, "ce n'est pas une archive tar lisible")
+    if not _whole_stream_intact(source):
+        raise _not_a_snapshot(source, "archive compressée altérée : contrôle CRC en échec")
     ws = Workspace.at(workspace_root)
     staging = t0_root(ws.root) / f".import-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
