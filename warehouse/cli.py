@@ -62,12 +62,14 @@ def parser() -> FrenchParser:
     demo.add_argument("--sans-airflow", action="store_true", help="exécuter sans passer par le DAG Airflow")
     demo.add_argument("--sans-superset", action="store_true", help="ne pas importer ni démarrer Superset")
 
-    tpl = sub.add_parser("template", add_help=False, help="générer un modèle Excel à remplir (dispositifs)")
+    tpl = sub.add_parser("template", add_help=False,
+                         help="générer un modèle Excel à remplir (dispositifs, pistes du comité)")
     tpl.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
-    tpl.add_argument("modele", choices=["dispositifs"], help="modèle à générer : dispositifs")
-    tpl.add_argument("--sortie", type=Path, default=Path("tableau_dispositifs.xlsx"),
-                     help="fichier à écrire (par défaut : tableau_dispositifs.xlsx)")
-    tpl.add_argument("--departement", help="limiter la liste des EPCI à ce département (ex. 16)")
+    tpl.add_argument("modele", choices=["dispositifs", "pistes"], help="modèle à générer : dispositifs ou pistes")
+    tpl.add_argument("--sortie", type=Path,
+                     help="fichier à écrire (par défaut : tableau_dispositifs.xlsx, pistes_comite_<DD>.xlsx)")
+    tpl.add_argument("--departement", help="limiter la liste des EPCI à ce département (ex. 16) ; "
+                                           "obligatoire pour les pistes")
     tpl.add_argument("--workspace", type=Path,
                      help=f"espace de travail d'où lire les EPCI (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
 
@@ -213,12 +215,17 @@ def _command(args: argparse.Namespace) -> int:
         from warehouse.t0 import commands as t0_commands
 
         return t0_commands.command(args, console, err)
+    elif args.commande == "template" and args.modele == "pistes":
+        from warehouse.livrables import pistes
+
+        return pistes.command(args, console)
     elif args.commande == "template":
         from ingestion.dispositifs_template import epci_du_departement, generer
 
         ws = Workspace.at(args.workspace)
-        tailles = generer(args.sortie, epci_du_departement(ws.root, args.departement))
-        console.print(f"[green]Modèle écrit[/] : {args.sortie} — listes déroulantes : "
+        sortie = args.sortie or Path("tableau_dispositifs.xlsx")
+        tailles = generer(sortie, epci_du_departement(ws.root, args.departement))
+        console.print(f"[green]Modèle écrit[/] : {sortie} — listes déroulantes : "
                       + ", ".join(f"{k} ({n})" for k, n in tailles.items()))
     return EXIT_OK
 
