@@ -73,6 +73,13 @@ def parser() -> FrenchParser:
     tpl.add_argument("--workspace", type=Path,
                      help=f"espace de travail d'où lire les EPCI (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
 
+    clas = sub.add_parser("classeur", add_help=False,
+                          help="classeur Excel du diagnostic (dispositifs, indicateurs, écarts, pistes)")
+    clas.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    clas.add_argument("--departement", required=True, help="département du classeur (ex. 16)")
+    clas.add_argument("--sortie", type=Path, help="fichier à écrire (par défaut : diagnostic_<DD>.xlsx)")
+    clas.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
+
     status = sub.add_parser("status", add_help=False, help="version publiée, date et fichiers d'origine")
     status.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
     status.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
@@ -215,6 +222,10 @@ def _command(args: argparse.Namespace) -> int:
         from warehouse.t0 import commands as t0_commands
 
         return t0_commands.command(args, console, err)
+    elif args.commande == "classeur":
+        from warehouse.livrables import classeur
+
+        return classeur.command(args, console)
     elif args.commande == "template" and args.modele == "pistes":
         from warehouse.livrables import pistes
 
