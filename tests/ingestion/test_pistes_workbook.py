@@ -117,6 +117,9 @@ def test_amended_workbook_changes_the_ranking_and_a_bad_one_publishes_nothing(te
         a2 = con.execute("select intitule, decision, acteur_associe, argumentaire from marts.pistes "
                          "where piste_id = 'A2-01'").fetchone()
         version = con.execute("select build_id from construction.parametres").fetchone()[0]
+        rattachement = con.execute("select code_departement, rattachement_departement from marts.provenance "
+                                   "where source_id = 'pistes'").fetchall()
+    assert rattachement == [("16", "département du classeur des pistes")]  # seen by the comité of 16 only
     assert axe1_apres[0][:4] == (dernier, 1, "retenue", "4 / 4")  # was last of axe 1 before the comité
     assert axe1_apres[-1][0] == premier and axe1_apres[-1][2] == "écartée"
     # score = (0.4 × besoin + 0.2 × articulation + 0.2 × 4 + 0.2 × 4): two points above the neutral 2.5 × 0.2 × 2

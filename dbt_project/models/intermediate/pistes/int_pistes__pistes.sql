@@ -192,8 +192,11 @@ select
             when c.nb_epci_non_couverts + c.nb_epci_partiellement_couverts = 0
                 then 'Aucun EPCI du département n''a de besoin non ou partiellement couvert sur ces thématiques ('
                      || coalesce(thematiques_libelles.t, '') || ').'
-            else 'Besoin non couvert dans ' || c.nb_epci_non_couverts || ' EPCI et partiellement couvert dans '
-                 || c.nb_epci_partiellement_couverts || ' EPCI (' || c.epci_concernes || '), soit '
+            else 'Besoin ' || concat_ws(' et ',
+                     case when c.nb_epci_non_couverts > 0 then 'non couvert dans ' || c.nb_epci_non_couverts || ' EPCI' end,
+                     case when c.nb_epci_partiellement_couverts > 0
+                          then 'partiellement couvert dans ' || c.nb_epci_partiellement_couverts || ' EPCI' end)
+                 || ' (' || c.epci_concernes || '), soit '
                  || {{ nombre_fr('c.population_concernee::double', 0) }} || ' habitants ('
                  || coalesce({{ nombre_fr('(100.0 * c.population_concernee / nullif(c.population_departement, 0))::double', 1) }}, '—')
                  || ' % de la population du département).'
