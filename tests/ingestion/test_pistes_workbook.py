@@ -59,8 +59,11 @@ def test_template_lists_the_ranked_pistes_of_the_published_mart(template: Path, 
     wb = openpyxl.load_workbook(template)
     validations = {str(dv.sqref): (dv.type, dv.formula1, dv.formula2) for dv in wb["Pistes"].data_validations.dataValidation}
     assert ("list", "=Listes!$A$2:$A$4", None) in validations.values()  # retenue / amendée / écartée
-    assert list(validations.values()).count(("whole", "1", "4")) == 2  # levier and faisabilité scored 1-4
+    # levier and faisabilité: drop-down lists of the scores 1 to 4
+    assert {("list", "=Listes!$B$2:$B$5", None), ("list", "=Listes!$C$2:$C$5", None)} <= set(validations.values())
     assert [wb["Listes"].cell(row=i, column=1).value for i in (2, 3, 4)] == ["retenue", "amendée", "écartée"]
+    assert [wb["Listes"].cell(row=i, column=2).value for i in (2, 3, 4, 5)] == [1, 2, 3, 4]
+    assert wb["Pistes"].freeze_panes == "D2" and wb["Pistes"].auto_filter.ref == "A1:N25"
 
 
 @pytest.mark.parametrize(("edits", "sheet", "attendu"), [

@@ -75,21 +75,16 @@ def generer(sortie: Path, pistes: list[dict[str, object]]) -> int:
     ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=len(COLONNES)).column_letter}{len(pistes) + 1}"
     ref = wb.create_sheet(FEUILLE_LISTES)
     headers = [h for h, _, _, _ in COLONNES]
-    for k, (header, values) in enumerate([("Décision du comité", DECISIONS)], start=1):
+    listes = [("Décision du comité", DECISIONS, "Choisissez retenue, amendée ou écartée."),
+              ("Effet levier (1 à 4)", NOTES, "Notez de 1 (faible) à 4 (fort)."),
+              ("Faisabilité (1 à 4)", NOTES, "Notez de 1 (faible) à 4 (fort).")]
+    for k, (header, values, erreur) in enumerate(listes, start=1):
         ref.cell(row=1, column=k, value=header)
         for i, v in enumerate(values, start=2):
             ref.cell(row=i, column=k, value=v)
         letter = ref.cell(row=1, column=k).column_letter
         dv = DataValidation(type="list", formula1=f"={FEUILLE_LISTES}!${letter}$2:${letter}${len(values) + 1}",
-                            allow_blank=True, showErrorMessage=True, errorTitle="Valeur non prévue",
-                            error="Choisissez retenue, amendée ou écartée.")
-        col = ws.cell(row=1, column=headers.index(header) + 1).column_letter
-        dv.add(f"{col}2:{col}{len(pistes) + 1}")
-        ws.add_data_validation(dv)
-    for header in ("Effet levier (1 à 4)", "Faisabilité (1 à 4)"):
-        dv = DataValidation(type="whole", operator="between", formula1=str(min(NOTES)), formula2=str(max(NOTES)),
-                            allow_blank=True, showErrorMessage=True, errorTitle="Note hors échelle",
-                            error="Notez de 1 (faible) à 4 (fort).")
+                            allow_blank=True, showErrorMessage=True, errorTitle="Valeur non prévue", error=erreur)
         col = ws.cell(row=1, column=headers.index(header) + 1).column_letter
         dv.add(f"{col}2:{col}{len(pistes) + 1}")
         ws.add_data_validation(dv)
