@@ -75,3 +75,41 @@ def test_ranking_follows_the_gaps(small_ws: Path, tmp_path: Path) -> None:
     assert apres["A4-01"][2] < avant["A4-01"][2] and apres["A4-01"][1] == 4
     # pistes on other categories are untouched
     assert apres["A1-01"][2] == avant["A1-01"][2] == 4.0
+
+
+def test_articulation_counts_existing_dispositifs_and_structures(small_ws: Path, tmp_path: Path) -> None:
+    """Criterion 2 on hand-made offer rows: 2 dispositifs and 5 structures on mobility in Charente give
+    2 × min(1, 2/3) + 2 × min(1, 5/10) = 2.33, cited in the argumentaire; axe 2 is re-ranked."""
+    copy = tmp_path / "pacte.duckdb"
+    shutil.copyfile(small_ws / "serving" / "pacte.duckdb", copy)
+    avant = _pistes(copy)
+    with duckdb.connect(str(copy)) as con:
+        for i, (intitule, porteur) in enumerate([("Plateforme mobilité Charente", "Association"),
+                                                 ("Garage solidaire", "France Travail")]):
+            con.execute("insert into staging.stg_dispositifs__dispositifs by name select $id as dispositif_id, "
+                        "$intitule as intitule, $porteur as porteur, '2' as axe, "
+                        "'mobilite--entretenir-reparer-son-vehicule' as thematique",
+                        {"id": f"d{i}", "intitule": intitule, "porteur": porteur})
+            con.execute("insert into intermediate.int_dispositifs__departements values ($id, '16', "
+                        "'territoire du dispositif')", {"id": f"d{i}"})
+        for i in range(5):
+            con.execute("insert into intermediate.int_offre__services_localises by name select $s as service_id, "
+                        "'data_inclusion' as source_id, $st as structure_id, '16015' as code_commune, "
+                        "'200071827' as code_epci, '16' as code_departement",
+                        {"s": f"s{i}", "st": f"st{i}"})
+            con.execute("insert into intermediate.int_offre__services_thematiques by name select $s as service_id, "
+                        "'mobilite--louer-un-vehicule' as thematique_v1, 'mobilite' as categorie_v1, '2' as axe",
+                        {"s": f"s{i}"})
+    _rebuild_pistes(copy, tmp_path)
+    apres = _pistes(copy)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        note, nb_d, nb_s, argumentaire = con.execute(
+            "select note_articulation, nb_dispositifs, nb_structures, argumentaire from marts.pistes "
+            "where piste_id = 'A2-04'").fetchone()
+    assert (note, nb_d, nb_s) == (pytest.approx(2.33), 2, 5)
+    assert "5 service(s) de 5 structure(s) (data_inclusion)" in argumentaire
+    assert ("2 dispositif(s) du tableau synthétique : Garage solidaire (France Travail) ; Plateforme mobilité "
+            "Charente (Association)") in argumentaire
+    # score = (0.4 × 4 + 0.2 × 2.33 + 0.2 × 2.5 + 0.2 × 2.5) / 1 = 3.07, above the other pistes of axe 2
+    assert apres["A2-04"][3] == pytest.approx(3.07) and avant["A2-04"][3] == pytest.approx(2.6)
+    assert apres["A2-04"][1] == 1 and avant["A2-04"][1] > 1

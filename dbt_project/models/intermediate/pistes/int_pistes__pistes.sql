@@ -62,8 +62,9 @@ besoin as (
 dispositifs as (
     select pc.piste_id, dd.code_departement,
            count(distinct d.dispositif_id) as nb_dispositifs,
-           string_agg(distinct d.intitule || ' (' || d.porteur || ')', ' ; ') as dispositifs,
-           string_agg(distinct d.porteur, ', ') as porteurs
+           string_agg(distinct d.intitule || ' (' || d.porteur || ')', ' ; '
+                      order by d.intitule || ' (' || d.porteur || ')') as dispositifs,
+           string_agg(distinct d.porteur, ', ' order by d.porteur) as porteurs
     from {{ ref('stg_dispositifs__dispositifs') }} as d
     join {{ ref('int_dispositifs__departements') }} as dd using (dispositif_id)
     join piste_categories as pc on pc.categorie = split_part(d.thematique, '--', 1)
@@ -99,7 +100,8 @@ indicateurs as (
                       || coalesce(valeur_france_texte || ' ' || unite, '—') || ' ; ' || source || ' '
                       || millesime_periode || ')',
                       ' ; ' order by pos) as indicateurs_texte,
-           string_agg(distinct source || ' ' || millesime_periode, ', ') as sources_besoin
+           string_agg(distinct source || ' ' || millesime_periode, ', '
+                      order by source || ' ' || millesime_periode) as sources_besoin
     from indicateurs_cites
     group by all
 ),
