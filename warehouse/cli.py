@@ -65,9 +65,12 @@ def parser() -> FrenchParser:
     tpl = sub.add_parser("template", add_help=False,
                          help="générer un modèle Excel à remplir (dispositifs, pistes du comité)")
     tpl.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
-    tpl.add_argument("modele", choices=["dispositifs", "pistes"], help="modèle à générer : dispositifs ou pistes")
+    tpl.add_argument("modele", choices=["dispositifs", "pistes", "fiches-actions"],
+                     help="modèle à générer : dispositifs, pistes ou fiches-actions")
+    tpl.add_argument("--t0", help="fiches-actions : photographie T0 d'où prendre les valeurs T0 (ex. T0-2024)")
     tpl.add_argument("--sortie", type=Path,
-                     help="fichier à écrire (par défaut : tableau_dispositifs.xlsx, pistes_comite_<DD>.xlsx)")
+                     help="fichier à écrire (par défaut : tableau_dispositifs.xlsx, pistes_comite_<DD>.xlsx, "
+                          "fiches_actions_<DD>.xlsx)")
     tpl.add_argument("--departement", help="limiter la liste des EPCI à ce département (ex. 16) ; "
                                            "obligatoire pour les pistes")
     tpl.add_argument("--workspace", type=Path,
@@ -226,6 +229,10 @@ def _command(args: argparse.Namespace) -> int:
         from warehouse.livrables import classeur
 
         return classeur.command(args, console)
+    elif args.commande == "template" and args.modele == "fiches-actions":
+        from warehouse.livrables import fiches
+
+        return fiches.command(args, console)
     elif args.commande == "template" and args.modele == "pistes":
         from warehouse.livrables import pistes
 
