@@ -50,9 +50,10 @@ def test_fiches_take_their_t0_from_the_named_snapshot(ws_comite: Path, tmp_path:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "2 fiche(s) : A3-01, A4-04" in proc.stdout and "photographie T0-TEST" in proc.stdout
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Lisez-moi", "Listes", "A3-01", "A4-04"]
+    assert wb.sheetnames == ["Lisez-moi", "Catalogue", "A3-01", "A4-04"]
     fiche = wb["A3-01"]
-    champs = {r[0]: r[1] for r in fiche.iter_rows(min_row=2, max_row=10, values_only=True)}
+    champs = {r[0]: r[1] for r in fiche.iter_rows(min_row=2, max_row=11, values_only=True)}
+    assert champs["Département"] == "16"
     assert champs["Piste (identifiant)"] == "A3-01" and "Accès aux droits" in champs["Axe du Pacte"]
     assert champs["Pilote"] is None and "CAF" in champs["Co-porteurs (acteur associé)"]
     assert "Angoulême" in champs["Territoire (EPCI)"] and champs["Argumentaire (diagnostic)"].startswith("Besoin")
@@ -81,3 +82,69 @@ def test_without_snapshot_the_t0_is_the_published_build_and_says_so(ws_comite: P
     proc = run_cli("template", "fiches-actions", "--departement", "16", "--t0", "INCONNUE", "--workspace",
                    str(ws_comite), "--sortie", str(tmp_path / "x.xlsx"))
     assert proc.returncode == 1 and "Photographie inconnue : « INCONNUE »" in proc.stderr
+
+
+def _remplir(source: Path, cible: Path, sans_cible_2027: bool = False) -> Path:
+    """What the comité does: pilote, financement, one réalisation indicator with its annual targets, the
+    cible 2027 of each résultat indicator."""
+    wb = openpyxl.load_workbook(source)
+    for nom in ("A3-01", "A4-04"):
+        ws = wb[nom]
+        lignes = {r[0].value: r[0].row for r in ws.iter_rows() if r[0].value}
+        ws.cell(row=lignes["Pilote"], column=2, value="Conseil départemental (direction de l'insertion)")
+        ws.cell(row=lignes["Financement : part État (€)"], column=2, value=120000)
+        ws.cell(row=lignes["Financement : cofinancement du département (50 %) (€)"], column=2, value=120000)
+        r = lignes["Indicateurs de réalisation (annuels)"] + 1
+        for j, v in enumerate(["Personnes rencontrées en aller-vers", "personnes", 100, 250, 400, 500], start=1):
+            ws.cell(row=r, column=j, value=v)
+        debut = lignes["Indicateur de résultat (identifiant)"] + 1
+        for row in range(debut, ws.max_row + 1):
+            if ws.cell(row=row, column=1).value:
+                ws.cell(row=row, column=9, value=None if sans_cible_2027 and nom == "A4-04" else "16,5")
+    wb.save(cible)
+    return cible
+
+
+def test_filled_fiches_are_validated_and_published_with_their_t0(ws_comite: Path, tmp_path: Path) -> None:
+    modele = tmp_path / "modele.xlsx"
+    proc = run_cli("template", "fiches-actions", "--departement", "16", "--t0", "T0-TEST", "--workspace",
+                   str(ws_comite), "--sortie", str(modele))
+    assert proc.returncode == 0, proc.stderr
+    inbox = ws_comite.parent / "inbox"
+    served = ws_comite / "serving" / "pacte.duckdb"
+
+    # a fiche without its cible 2027: refused, sheet, column and row named, nothing published
+    mauvais = _remplir(modele, inbox / "fiches_actions_16_brouillon.xlsx", sans_cible_2027=True)
+    with duckdb.connect(str(served), read_only=True) as con:
+        version = con.execute("select build_id from construction.parametres").fetchone()[0]
+    proc = run_cli("run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(ws_comite))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "feuille « A4-04 », colonne « Cible 2027 » — cible 2027 manquante" in proc.stderr
+    entete = next(r[0].row for r in openpyxl.load_workbook(modele)["A4-04"].iter_rows()
+                  if r[0].value == "Indicateur de résultat (identifiant)")
+    assert f"lignes {entete + 1}, {entete + 2}" in proc.stderr  # taux_pauvrete_60, part_minima_sociaux_revenu
+    with duckdb.connect(str(served), read_only=True) as con:
+        assert con.execute("select build_id from construction.parametres").fetchone()[0] == version
+    mauvais.unlink()
+
+    _remplir(modele, inbox / "fiches_actions_16.xlsx")
+    proc = run_cli("run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(ws_comite))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    parquet = ws_comite / "t0" / "T0-TEST" / "indicateurs_t0.parquet"
+    with duckdb.connect() as con:
+        t0 = con.execute(f"select valeur from read_parquet('{parquet}') where niveau = 'departement' and "
+                         "code_territoire = '16' and indicateur_id = 'taux_pauvrete_60' and est_dernier_millesime"
+                         ).fetchone()[0]
+    with duckdb.connect(str(served), read_only=True) as con:
+        fiches = con.execute("select piste_id, axe, pilote, part_etat, decision from marts.fiches_actions "
+                             "order by piste_id").fetchall()
+        suivi = con.execute("select type_indicateur, annee, cible, valeur_t0, millesime_t0, source_t0, "
+                            "atteinte_texte from marts.suivi_indicateurs where piste_id = 'A3-01' "
+                            "order by type_indicateur, indicateur, annee").fetchall()
+    assert fiches == [("A3-01", "3", "Conseil départemental (direction de l'insertion)", 120000.0, "retenue"),
+                      ("A4-04", "4", "Conseil départemental (direction de l'insertion)", 120000.0, "amendée")]
+    realisation = [s for s in suivi if s[0] == "realisation"]
+    assert [(s[1], s[2]) for s in realisation] == [(2024, 100.0), (2025, 250.0), (2026, 400.0), (2027, 500.0)]
+    taux = next(s for s in suivi if s[0] == "resultat" and s[3] is not None)
+    assert taux[2:5] == (16.5, pytest.approx(t0), "2021") and taux[5].startswith("photographie T0-TEST")
+    assert taux[6] == "pas encore de millésime postérieur au T0"

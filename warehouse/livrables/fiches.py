@@ -17,21 +17,11 @@ from typing import Any
 import duckdb
 
 from ingestion.errors import PacteError
+from ingestion.fiches_template import ANNEES, CATALOGUE, FICHE, LIGNES_REALISATION, REALISATION, RESULTAT
 from ingestion.pistes_template import PISTES_SEED
 from warehouse.dbt_runner import DBT_PROJECT
 from warehouse.livrables.pistes import served_file
 from warehouse.workspace import Workspace
-
-ANNEES = [2024, 2025, 2026, 2027]
-LIGNES_REALISATION = 4
-FICHE = [  # (label, marts.pistes column or None when the comité fills it)
-    ("Intitulé", "intitule"), ("Piste (identifiant)", "piste_id"), ("Axe du Pacte", "libelle_axe"),
-    ("Pilote", None), ("Co-porteurs (acteur associé)", "acteur_associe"), ("Territoire (EPCI)", "epci_concernes"),
-    ("Financement : part État (€)", None), ("Financement : cofinancement du département (50 %) (€)", None),
-    ("Argumentaire (diagnostic)", "argumentaire"),
-]
-RESULTAT = ["Indicateur de résultat (identifiant)", "Indicateur", "Unité", "Territoire", "Valeur T0",
-            "Millésime T0", "Statut T0", "Source du T0", "Cible 2027"]
 
 
 def _catalogue() -> dict[str, dict[str, str]]:
@@ -103,7 +93,7 @@ def generer(sortie: Path, departement: str, pistes: list[dict[str, Any]], t0: di
         lisez.append(row)
     lisez["A1"].font = Font(bold=True, size=14)
     lisez.column_dimensions["A"].width = 120
-    listes = wb.create_sheet("Listes")
+    listes = wb.create_sheet(CATALOGUE)
     for i, code in enumerate(sorted(catalogue), start=1):
         listes.cell(row=i, column=1, value=code)
     listes.sheet_state = "hidden"
@@ -124,7 +114,7 @@ def generer(sortie: Path, departement: str, pistes: list[dict[str, Any]], t0: di
             if col is None:
                 cell.fill = saisie
         ws.append([])
-        ws.append(["Indicateurs de réalisation (annuels)", "Unité", *[f"Cible {a}" for a in ANNEES]])
+        ws.append([REALISATION, "Unité", *[f"Cible {a}" for a in ANNEES]])
         for cell in ws[ws.max_row]:
             cell.font, cell.fill = titre, bleu
         for _ in range(LIGNES_REALISATION):
@@ -141,7 +131,7 @@ def generer(sortie: Path, departement: str, pistes: list[dict[str, Any]], t0: di
             ws.append([code, catalogue[code]["libelle"], catalogue[code]["unite"], f"département {departement}",
                        valeur, millesime, statut, origine, None])
             ws.cell(row=ws.max_row, column=len(RESULTAT)).fill = saisie
-        dv = DataValidation(type="list", formula1=f"=Listes!$A$1:$A${len(catalogue)}", allow_blank=True,
+        dv = DataValidation(type="list", formula1=f"={CATALOGUE}!$A$1:$A${len(catalogue)}", allow_blank=True,
                             showErrorMessage=True, errorTitle="Indicateur inconnu",
                             error="Choisissez un indicateur du catalogue de l'entrepôt.")
         dv.add(f"A{debut}:A{debut + 9}")
