@@ -138,11 +138,14 @@ def test_filled_fiches_are_validated_and_published_with_their_t0(ws_comite: Path
     with duckdb.connect(str(served), read_only=True) as con:
         fiches = con.execute("select piste_id, axe, pilote, part_etat, decision from marts.fiches_actions "
                              "order by piste_id").fetchall()
+        rattachement = con.execute("select code_departement, rattachement_departement from marts.provenance "
+                                   "where source_id = 'fiches_actions'").fetchall()
         suivi = con.execute("select type_indicateur, annee, cible, valeur_t0, millesime_t0, source_t0, "
                             "atteinte_texte from marts.suivi_indicateurs where piste_id = 'A3-01' "
                             "order by type_indicateur, indicateur, annee").fetchall()
     assert fiches == [("A3-01", "3", "Conseil départemental (direction de l'insertion)", 120000.0, "retenue"),
                       ("A4-04", "4", "Conseil départemental (direction de l'insertion)", 120000.0, "amendée")]
+    assert rattachement == [("16", "département des fiches actions")]
     realisation = [s for s in suivi if s[0] == "realisation"]
     assert [(s[1], s[2]) for s in realisation] == [(2024, 100.0), (2025, 250.0), (2026, 400.0), (2027, 500.0)]
     taux = next(s for s in suivi if s[0] == "resultat" and s[3] is not None)

@@ -24,7 +24,7 @@ rattachements as (
     select sha256, code_departement, rattachement from {{ ref('int_controle__fichiers_departements') }}
     union all
     select p._sha256, d.code_departement, 'publication publique : tous les départements du diagnostic'
-    from (select distinct _sha256 from lignee where _source_id not in ('dispositifs', 'documents', 'pistes')) as p
+    from (select distinct _sha256 from lignee where _source_id not in ('dispositifs', 'documents', 'pistes', 'fiches_actions')) as p
     cross join {{ source('construction', 'departements') }} as d
 )
 
