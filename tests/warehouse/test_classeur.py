@@ -32,7 +32,8 @@ def _table(wb: openpyxl.Workbook, sheet: str) -> list[dict[str, object]]:
 
 def test_sheets_headers_and_formatting(classeur: Path) -> None:
     wb = openpyxl.load_workbook(classeur)
-    assert wb.sheetnames == ["Lisez-moi", "Dispositifs", "Indicateurs EPCI", "Écarts", "Pistes"]
+    assert wb.sheetnames == ["Lisez-moi", "Dispositifs", "Indicateurs EPCI", "Écarts", "Pistes", "Fiches actions",
+                             "Suivi des indicateurs"]
     ind = wb["Indicateurs EPCI"]
     assert [c.value for c in ind[1]][:8] == ["Code EPCI (SIREN)", "EPCI", "Axe", "Thème", "Indicateur", "Unité",
                                              "Millésime", "Valeur"]

@@ -151,3 +151,15 @@ def test_filled_fiches_are_validated_and_published_with_their_t0(ws_comite: Path
     taux = next(s for s in suivi if s[0] == "resultat" and s[3] is not None)
     assert taux[2:5] == (16.5, pytest.approx(t0), "2021") and taux[5].startswith("photographie T0-TEST")
     assert taux[6] == "pas encore de millésime postérieur au T0"
+
+    # the diagnostic workbook carries the fiches and their indicators as published
+    classeur = tmp_path / "diagnostic_16.xlsx"
+    proc = run_cli("classeur", "--departement", "16", "--workspace", str(ws_comite), "--sortie", str(classeur))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    wb = openpyxl.load_workbook(classeur)
+    fiches_xlsx = [r for r in wb["Fiches actions"].iter_rows(min_row=2, values_only=True)]
+    assert [(r[1], r[3], r[6]) for r in fiches_xlsx] == [(f[0], f[2], f[3]) for f in fiches]
+    suivi_xlsx = list(wb["Suivi des indicateurs"].iter_rows(values_only=True))
+    assert suivi_xlsx[0][:3] == ("Piste (identifiant)", "Type d'indicateur", "Indicateur")
+    assert ("A3-01", "resultat", "Taux de pauvreté (seuil 60 %)", "%", 2027, 16.5, pytest.approx(t0)) in \
+        [r[:7] for r in suivi_xlsx]

@@ -61,13 +61,28 @@ FEUILLES: dict[str, tuple[str, list[str], str, str, str]] = {
         "Étape 3 : pistes de contractualisation candidates par axe (thématiques de l'annexe 1), classées par leur "
         "score sur les quatre critères ; effet levier et faisabilité viennent du classeur du comité "
         "(« bin/pacte template pistes ») et restent « à évaluer » jusque-là."),
+    "Fiches actions": (
+        "fiches_actions",
+        ["libelle_axe", "piste_id", "intitule", "pilote", "co_porteurs", "territoire", "part_etat", "cofinancement",
+         "decision", "fichier"],
+        "code_departement = $dep", "axe, piste_id",
+        "Fiches actions validées par le comité (« bin/pacte template fiches-actions »), une par piste retenue : "
+        "pilote, co-porteurs, territoire, financement."),
+    "Suivi des indicateurs": (
+        "suivi_indicateurs",
+        ["piste_id", "type_indicateur", "libelle_indicateur", "unite", "annee", "cible", "valeur_t0", "millesime_t0",
+         "source_t0", "valeur_actuelle", "millesime_actuel", "taux_atteinte", "atteinte_texte"],
+        "code_departement = $dep", "piste_id, type_indicateur, indicateur, annee",
+        "Indicateurs des fiches actions : cibles annuelles de réalisation, indicateurs de résultat avec leur T0 "
+        "(photographie nommée), la cible 2027, la dernière valeur publiée et le taux d'atteinte."),
 }
 # Number formats of columns whose unit does not vary by row (Excel syntax; shown with the user's separators).
 FORMATS = {"indice_besoin": "0.00", "indice_offre": "0.00", "ecart": "+0.00;-0.00;0.00",
            "part_population_couverte": '0.0" %"', "distance_moyenne_km": '0.0" km"', "score": '0.00" / 4"',
            "note_besoin": '0.00" / 4"', "note_articulation": '0.00" / 4"', "population_concernee": '#,##0" hab."',
            "part_population_concernee": '0.0" %"', "percentile_national": '0" e"', "nb_services": "0",
-           "nb_services_eligibles": "0", "rang": "0", "rang_departement": "0"}
+           "nb_services_eligibles": "0", "rang": "0", "rang_departement": "0", "part_etat": '#,##0" €"',
+           "cofinancement": '#,##0" €"', "taux_atteinte": '0.0" %"', "annee": "0"}
 LARGEURS = {"argumentaire": 110, "epci_concernes": 50, "intitule": 50, "libelle": 38, "libelle_indicateur": 45,
             "libelle_axe": 36, "libelle_thematique": 32, "indicateurs_besoin": 50, "difficultes": 40,
             "pistes_developpement": 40, "motif": 40}
@@ -151,7 +166,7 @@ def _feuille(wb: Any, con: duckdb.DuckDBPyConnection, nom: str, departement: str
             cell = ws.cell(row=i, column=j, value=value)
             if col in FORMATS:
                 cell.number_format = FORMATS[col]
-            elif col.startswith("valeur") and unite_col is not None:
+            elif (col.startswith("valeur") or col == "cible") and unite_col is not None:
                 cell.number_format = _format_unite(row[unite_col])
             if col in ("argumentaire", "epci_concernes", "intitule", "difficultes", "pistes_developpement"):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
