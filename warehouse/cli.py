@@ -83,6 +83,13 @@ def parser() -> FrenchParser:
     clas.add_argument("--sortie", type=Path, help="fichier à écrire (par défaut : diagnostic_<DD>.xlsx)")
     clas.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
 
+    rap = sub.add_parser("rapport", add_help=False, help="rapport du diagnostic pour le comité (pdf, docx, html)")
+    rap.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    rap.add_argument("--departement", required=True, help="département du rapport (ex. 16)")
+    rap.add_argument("--format", choices=["pdf", "docx", "html"], default="pdf", help="pdf (par défaut), docx ou html")
+    rap.add_argument("--sortie", type=Path, help="fichier à écrire (par défaut : rapport_diagnostic_<DD>.<format>)")
+    rap.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
+
     status = sub.add_parser("status", add_help=False, help="version publiée, date et fichiers d'origine")
     status.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
     status.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
@@ -225,6 +232,10 @@ def _command(args: argparse.Namespace) -> int:
         from warehouse.t0 import commands as t0_commands
 
         return t0_commands.command(args, console, err)
+    elif args.commande == "rapport":
+        from warehouse.livrables import rapport
+
+        return rapport.command(args, console)
     elif args.commande == "classeur":
         from warehouse.livrables import classeur
 
