@@ -184,6 +184,10 @@ def cmd_status(ws: Workspace) -> int:
         console.print(f"Aucune version publiée dans {ws.root}.")
         return EXIT_OK
     _print_publication(pub)
+    from warehouse.livrables.production import livrables_publies
+
+    for livrable in livrables_publies(ws):
+        console.print(f"  Livrable : {livrable}")
     columns = ("Fichier", "Source", "Millésime", "COG", "SHA-256", "Synthétique")
     rows = [(f["fichier"], f["source_id"], str(f["millesime"] or "—"), str(f["geo_millesime"] or "—"),
              f["sha256"], "oui" if f["synthetique"] else "non") for f in pub["fichiers"]]
