@@ -63,7 +63,7 @@ def parser() -> FrenchParser:
     demo.add_argument("--sans-superset", action="store_true", help="ne pas importer ni démarrer Superset")
 
     tpl = sub.add_parser("template", add_help=False,
-                         help="générer un modèle Excel à remplir (dispositifs, pistes du comité)")
+                         help="générer un modèle Excel à remplir (dispositifs, pistes du comité, fiches actions)")
     tpl.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
     tpl.add_argument("modele", choices=["dispositifs", "pistes", "fiches-actions"],
                      help="modèle à générer : dispositifs, pistes ou fiches-actions")
@@ -87,6 +87,7 @@ def parser() -> FrenchParser:
     rap.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
     rap.add_argument("--departement", required=True, help="département du rapport (ex. 16)")
     rap.add_argument("--format", choices=["pdf", "docx", "html"], default="pdf", help="pdf (par défaut), docx ou html")
+    rap.add_argument("--t0", help="photographie T0 de référence, rappelée en annexe (ex. T0-2024)")
     rap.add_argument("--sortie", type=Path, help="fichier à écrire (par défaut : rapport_diagnostic_<DD>.<format>)")
     rap.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
 

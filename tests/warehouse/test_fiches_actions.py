@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import run_cli
+from warehouse.livrables.rapport import _fr
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +164,12 @@ def test_filled_fiches_are_validated_and_published_with_their_t0(ws_comite: Path
     assert suivi_xlsx[0][:3] == ("Piste (identifiant)", "Type d'indicateur", "Indicateur")
     assert ("A3-01", "resultat", "Taux de pauvreté (seuil 60 %)", "%", 2027, 16.5, pytest.approx(t0)) in \
         [r[:7] for r in suivi_xlsx]
+
+    # the report recalls the T0 snapshot and shows each fiche's T0 and cible
+    rapport = tmp_path / "rapport.html"
+    proc = run_cli("rapport", "--departement", "16", "--format", "html", "--t0", "T0-TEST", "--workspace",
+                   str(ws_comite), "--sortie", str(rapport))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    html = rapport.read_text(encoding="utf-8")
+    assert "Photographie T0 de référence : T0-TEST (figée le " in html
+    assert "<td>Taux de pauvreté (seuil 60 %)</td><td>" + _fr(t0) + "</td><td>2021</td><td>16,5</td>" in html

@@ -103,7 +103,9 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, dep: str) -> list[tuple[Any,
     return con.execute(sql, {"dep": dep}).fetchall()
 
 
-def contenu(served: Path, departement: str, publication: dict[str, Any] | None) -> tuple[str, list[Section]]:
+def contenu(served: Path, departement: str, publication: dict[str, Any] | None,
+            t0: dict[str, Any] | None = None) -> tuple[str, list[Section]]:
+    """The report's sections; `t0`: the manifest of the snapshot the fiches' T0 values refer to (`--t0`)."""
     with duckdb.connect(str(served), read_only=True) as con:
         if departement not in {r[0] for r in con.execute("select code_departement from construction.departements")
                                .fetchall()}:
@@ -212,6 +214,12 @@ def contenu(served: Path, departement: str, publication: dict[str, Any] | None) 
     if not fiches:
         section_fiches.paragraphes.append("Aucune fiche action publiée (bin/pacte template fiches-actions).")
     annexes = Section("Annexes — méthode et sources", [f"{r}. {t}" for r, t in _regles()])
+    if t0:
+        annexes.paragraphes.insert(0, (
+            f"Photographie T0 de référence : {t0['label']} (figée le {t0.get('cree_le', '—')}, version "
+            f"{t0.get('build_id', '—')}, COG {t0.get('geo_millesime', '—')}, empreinte de contenu "
+            f"{t0.get('empreinte_indicateurs', '—')}). Les valeurs T0 des fiches actions viennent de la photographie "
+            "que chaque fiche nomme (colonne « Source du T0 »)."))
     annexes.tableaux.append(("Fichiers d'origine", ["Fichier", "Source", "Millésime(s)", "SHA-256", "Nature"],
                              [[str(c) for c in r] for r in sources]))
     return titre, [synthese, etape1, etape2, section_ecarts, etape3, section_fiches, annexes]
@@ -275,8 +283,9 @@ def docx(titre: str, sections: list[Section], sortie: Path) -> None:
     doc.save(str(sortie))
 
 
-def generer(served: Path, departement: str, fmt: str, sortie: Path, publication: dict[str, Any] | None) -> Path:
-    titre, sections = contenu(served, departement, publication)
+def generer(served: Path, departement: str, fmt: str, sortie: Path, publication: dict[str, Any] | None,
+            t0: dict[str, Any] | None = None) -> Path:
+    titre, sections = contenu(served, departement, publication, t0)
     sortie.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "html":
         sortie.write_text(html(titre, sections), encoding="utf-8")
@@ -290,9 +299,14 @@ def generer(served: Path, departement: str, fmt: str, sortie: Path, publication:
 
 
 def command(args: Any, console: Any) -> int:
-    """`bin/pacte rapport --departement DD --format pdf|docx|html [--sortie F] [--workspace W]`."""
+    """`bin/pacte rapport --departement DD --format pdf|docx|html [--t0 LABEL] [--sortie F] [--workspace W]`."""
     ws = Workspace.at(args.workspace)
     sortie = args.sortie or Path(f"rapport_diagnostic_{args.departement}.{args.format}")
-    generer(served_file(ws), args.departement, args.format, sortie, current_publication(ws))
+    manifest = None
+    if args.t0:
+        from warehouse.t0.manifest import load
+
+        _, manifest = load(ws.root, args.t0)
+    generer(served_file(ws), args.departement, args.format, sortie, current_publication(ws), manifest)
     console.print(f"[green]Rapport écrit[/] : {sortie}")
     return 0
