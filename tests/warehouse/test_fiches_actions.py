@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import openpyxl
@@ -173,3 +174,40 @@ def test_filled_fiches_are_validated_and_published_with_their_t0(ws_comite: Path
     html = rapport.read_text(encoding="utf-8")
     assert "Photographie T0 de référence : T0-TEST (figée le " in html
     assert "<td>Taux de pauvreté (seuil 60 %)</td><td>" + _fr(t0) + "</td><td>2021</td><td>16,5</td>" in html
+
+
+@pytest.mark.parametrize(("modifier", "attendu"), [
+    (lambda ws, lignes: setattr(ws.cell(row=lignes["Indicateurs de réalisation (annuels)"] + 1, column=5), "value",
+                                None),
+     ["feuille « A3-01 », colonne « Cible 2026 »", "cible 2026 manquante", "lignes 14"]),
+    (lambda ws, lignes: ws.cell(row=lignes["Indicateur de résultat (identifiant)"] + 1, column=1,
+                                value="taux_invente"),
+     ["feuille « A3-01 », colonne « Indicateur de résultat (identifiant) »", "inconnu du catalogue", "lignes 20"]),
+    (lambda ws, lignes: ws.cell(row=lignes["Pilote"], column=2, value="Mme Durand (jean.durand@gmail.com)"),
+     ["feuille « A3-01 », colonne « Pilote »", "adresse électronique personnelle", "nom de personne",
+      "cellule B6"]),
+    (lambda ws, lignes: setattr(ws.cell(row=lignes["Pilote"], column=2), "value", None),
+     ["feuille « A3-01 », colonne « B »", "pilote de la fiche non renseigné", "lignes 6"]),
+])
+def test_bad_fiche_is_refused_naming_sheet_column_and_row(ws_comite: Path, tmp_path: Path, modifier: Any,
+                                                          attendu: list[str]) -> None:
+    from ingestion.errors import InvalidFile
+    from ingestion.registry import recognise
+    from warehouse.ingest import read_and_validate
+
+    modele = tmp_path / "modele.xlsx"
+    assert run_cli("template", "fiches-actions", "--departement", "16", "--workspace", str(ws_comite),
+                   "--sortie", str(modele)).returncode == 0
+    path = _remplir(modele, tmp_path / "fiches_actions_16.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["A3-01"]
+    modifier(ws, {r[0].value: r[0].row for r in ws.iter_rows() if r[0].value})
+    wb.save(path)
+    fichier = recognise(path)
+    assert fichier is not None and fichier.source_id == "fiches_actions"
+    with pytest.raises(InvalidFile) as exc:
+        read_and_validate(fichier)
+    message = str(exc.value)
+    for fragment in attendu:
+        assert fragment in message, message
+    assert "jean.durand" not in message
