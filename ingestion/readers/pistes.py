@@ -1,11 +1,12 @@
 """The comité's workbook of the pistes (template of `bin/pacte template pistes`), filled and dropped in the inbox.
 
 Only rows where the comité wrote something (decision, a score, amended title, comment) are landed: an untouched
-piste stays « à évaluer ». The values are checked by the GX suite `pistes__classeur` (axe, piste, decision,
-scores 1 to 4, one row per piste); personal data in the cells the comité types in (the rules of the
-dispositifs reader: individual e-mail, phone number, person's name) is refused here, the cell named, its content
-never repeated. The control frame's columns are the French headers and its index the Excel row, so a refusal
-names sheet, column and row.
+piste stays « à évaluer ». The acteur associé, pre-filled, is landed with those rows (a change of acteur alone,
+without a decision, a score or a comment, is not read). The values are checked by the GX suite
+`pistes__classeur` (axe, piste, decision, scores 1 to 4, one row per piste); personal data in the cells the
+comité types in (the rules of the dispositifs reader: individual e-mail, phone number, person's name) is refused
+here, the cell named, its content never repeated. The control frame's columns are the French headers and its
+index the Excel row, so a refusal names sheet, column and row.
 """
 
 from __future__ import annotations

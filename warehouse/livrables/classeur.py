@@ -111,7 +111,7 @@ def _fr(value: object) -> str:
     return str(value).replace(".", ",")
 
 
-def _regles() -> list[tuple[str, str]]:
+def regles() -> list[tuple[str, str]]:
     variables = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
     s, c, p = ({k: _fr(v) for k, v in variables[name].items()}
                for name in ("situation_sensible", "couverture", "pistes"))
@@ -229,7 +229,7 @@ def generer(served: Path, departement: str, sortie: Path, publication: dict[str,
                                     "utiliser pour un diagnostic réel."))
     lignes += [(), ("Feuille", "Contenu", "Lignes")]
     lignes += [(nom, FEUILLES[nom][4], tailles[nom]) for nom in FEUILLES]
-    lignes += [(), ("Règles",)] + list(_regles())
+    lignes += [(), ("Règles",)] + list(regles())
     lignes += [(), ("Sources (fichiers d'origine)", "Source", "Nature", "Millésime(s)", "SHA-256")]
     lignes += [tuple(f) for f in fichiers]
     for row in lignes:

@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from ingestion.errors import PacteError
-from warehouse.livrables.classeur import _regles
+from warehouse.livrables.classeur import regles
 from warehouse.livrables.pistes import served_file
 from warehouse.publish import current_publication
 from warehouse.workspace import Workspace
@@ -213,7 +213,7 @@ def contenu(served: Path, departement: str, publication: dict[str, Any] | None,
                                       str(r[6] or "—"), _fr(r[7])] for r in fiches]))
     if not fiches:
         section_fiches.paragraphes.append("Aucune fiche action publiée (bin/pacte template fiches-actions).")
-    annexes = Section("Annexes — méthode et sources", [f"{r}. {t}" for r, t in _regles()])
+    annexes = Section("Annexes — méthode et sources", [f"{r}. {t}" for r, t in regles()])
     if t0:
         annexes.paragraphes.insert(0, (
             f"Photographie T0 de référence : {t0['label']} (figée le {t0.get('cree_le', '—')}, version "
