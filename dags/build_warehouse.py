@@ -81,6 +81,17 @@ with DAG(
         print(f"Entrepôt publié : {publication['fichier']} (version {publication['version']})")
         for avertissement in publication.get("avertissements", []):
             print(avertissement)
-        return {"version": publication["version"], "fichier": publication["fichier"]}
+        return {"version": publication["version"], "fichier": publication["fichier"], "workspace": built["workspace"]}
 
-    publier(construire())
+    @task(retries=0, pool=POOL)
+    def produire_livrables(publie: dict) -> list[str]:
+        """The report (PDF, DOCX) and the workbook of each département, in livrables/<version>/."""
+        from warehouse.livrables.production import produire
+        from warehouse.workspace import Workspace
+
+        fichiers = produire(Workspace.at(publie["workspace"]))
+        for f in fichiers:
+            print(f"Livrable écrit : {f}")
+        return [str(f) for f in fichiers]
+
+    produire_livrables(publier(construire()))

@@ -62,14 +62,34 @@ def parser() -> FrenchParser:
     demo.add_argument("--sans-airflow", action="store_true", help="exécuter sans passer par le DAG Airflow")
     demo.add_argument("--sans-superset", action="store_true", help="ne pas importer ni démarrer Superset")
 
-    tpl = sub.add_parser("template", add_help=False, help="générer un modèle Excel à remplir (dispositifs)")
+    tpl = sub.add_parser("template", add_help=False,
+                         help="générer un modèle Excel à remplir (dispositifs, pistes du comité, fiches actions)")
     tpl.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
-    tpl.add_argument("modele", choices=["dispositifs"], help="modèle à générer : dispositifs")
-    tpl.add_argument("--sortie", type=Path, default=Path("tableau_dispositifs.xlsx"),
-                     help="fichier à écrire (par défaut : tableau_dispositifs.xlsx)")
-    tpl.add_argument("--departement", help="limiter la liste des EPCI à ce département (ex. 16)")
+    tpl.add_argument("modele", choices=["dispositifs", "pistes", "fiches-actions"],
+                     help="modèle à générer : dispositifs, pistes ou fiches-actions")
+    tpl.add_argument("--t0", help="fiches-actions : photographie T0 d'où prendre les valeurs T0 (ex. T0-2024)")
+    tpl.add_argument("--sortie", type=Path,
+                     help="fichier à écrire (par défaut : tableau_dispositifs.xlsx, pistes_comite_<DD>.xlsx, "
+                          "fiches_actions_<DD>.xlsx)")
+    tpl.add_argument("--departement", help="limiter la liste des EPCI à ce département (ex. 16) ; "
+                                           "obligatoire pour les pistes")
     tpl.add_argument("--workspace", type=Path,
                      help=f"espace de travail d'où lire les EPCI (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
+
+    clas = sub.add_parser("classeur", add_help=False,
+                          help="classeur Excel du diagnostic (dispositifs, indicateurs, écarts, pistes)")
+    clas.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    clas.add_argument("--departement", required=True, help="département du classeur (ex. 16)")
+    clas.add_argument("--sortie", type=Path, help="fichier à écrire (par défaut : diagnostic_<DD>.xlsx)")
+    clas.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
+
+    rap = sub.add_parser("rapport", add_help=False, help="rapport du diagnostic pour le comité (pdf, docx, html)")
+    rap.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    rap.add_argument("--departement", required=True, help="département du rapport (ex. 16)")
+    rap.add_argument("--format", choices=["pdf", "docx", "html"], default="pdf", help="pdf (par défaut), docx ou html")
+    rap.add_argument("--t0", help="photographie T0 de référence, rappelée en annexe (ex. T0-2024)")
+    rap.add_argument("--sortie", type=Path, help="fichier à écrire (par défaut : rapport_diagnostic_<DD>.<format>)")
+    rap.add_argument("--workspace", type=Path, help=f"espace de travail (par défaut : {_rel(DEFAULT_WORKSPACE)}/)")
 
     status = sub.add_parser("status", add_help=False, help="version publiée, date et fichiers d'origine")
     status.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
@@ -168,6 +188,10 @@ def cmd_status(ws: Workspace) -> int:
         console.print(f"Aucune version publiée dans {ws.root}.")
         return EXIT_OK
     _print_publication(pub)
+    from warehouse.livrables.production import livrables_publies
+
+    for livrable in livrables_publies(ws):
+        console.print(f"  Livrable : {livrable}")
     columns = ("Fichier", "Source", "Millésime", "COG", "SHA-256", "Synthétique")
     rows = [(f["fichier"], f["source_id"], str(f["millesime"] or "—"), str(f["geo_millesime"] or "—"),
              f["sha256"], "oui" if f["synthetique"] else "non") for f in pub["fichiers"]]
@@ -220,12 +244,29 @@ def _command(args: argparse.Namespace) -> int:
         from warehouse.t0 import compare_command
 
         return compare_command.command(args, console, err)
+    elif args.commande == "rapport":
+        from warehouse.livrables import rapport
+
+        return rapport.command(args, console)
+    elif args.commande == "classeur":
+        from warehouse.livrables import classeur
+
+        return classeur.command(args, console)
+    elif args.commande == "template" and args.modele == "fiches-actions":
+        from warehouse.livrables import fiches
+
+        return fiches.command(args, console)
+    elif args.commande == "template" and args.modele == "pistes":
+        from warehouse.livrables import pistes
+
+        return pistes.command(args, console)
     elif args.commande == "template":
         from ingestion.dispositifs_template import epci_du_departement, generer
 
         ws = Workspace.at(args.workspace)
-        tailles = generer(args.sortie, epci_du_departement(ws.root, args.departement))
-        console.print(f"[green]Modèle écrit[/] : {args.sortie} — listes déroulantes : "
+        sortie = args.sortie or Path("tableau_dispositifs.xlsx")
+        tailles = generer(sortie, epci_du_departement(ws.root, args.departement))
+        console.print(f"[green]Modèle écrit[/] : {sortie} — listes déroulantes : "
                       + ", ".join(f"{k} ({n})" for k, n in tailles.items()))
     return EXIT_OK
 

@@ -99,8 +99,11 @@ def test_unchanged_files_are_not_relanded_and_trigger_nothing(runs: dict) -> Non
 def test_asset_triggered_build_publishes_what_the_monolithic_dag_published(runs: dict) -> None:
     build = runs["results"][len(load_registry()) + 1]
     assert build["dag_id"] == "build_warehouse" and build["state"] == "success", build
-    assert build["tasks"] == {"construire": "success", "publier": "success"}
+    assert build["tasks"] == {"construire": "success", "publier": "success", "produire_livrables": "success"}
     published = json.loads((runs["fresh"] / "serving" / "publication.json").read_text())
+    livrables = runs["fresh"] / "livrables" / published["version"]
+    assert sorted(p.name for p in livrables.iterdir()) == ["diagnostic_16.xlsx", "rapport_diagnostic_16.docx",
+                                                          "rapport_diagnostic_16.pdf"]
     demo = json.loads((runs["demo"] / "serving" / "publication.json").read_text())
     assert {f["sha256"] for f in published["fichiers"]} == {f["sha256"] for f in demo["fichiers"]}
     assert published["departements"] == ["16"] and published["donnees_synthetiques"] is True

@@ -19,12 +19,12 @@ with lignee as (
         null::varchar as _run_id, null::timestamp as _charge_le where false{% endif %}
 ),
 
--- Public files speak for every diagnostic département; dispositifs and documents only for theirs.
+-- Public files speak for every diagnostic département; dispositifs, documents and pistes only for theirs.
 rattachements as (
     select sha256, code_departement, rattachement from {{ ref('int_controle__fichiers_departements') }}
     union all
     select p._sha256, d.code_departement, 'publication publique : tous les départements du diagnostic'
-    from (select distinct _sha256 from lignee where _source_id not in ('dispositifs', 'documents')) as p
+    from (select distinct _sha256 from lignee where _source_id not in ('dispositifs', 'documents', 'pistes', 'fiches_actions')) as p
     cross join {{ source('construction', 'departements') }} as d
 )
 
