@@ -17,7 +17,7 @@ from ingestion.errors import InvalidFile, Issue
 from ingestion.fiches_template import ANNEES, CATALOGUE, FICHE, REALISATION, RESULTAT
 from ingestion.readers.common import ReadResult
 from ingestion.readers.dispositifs import donnees_personnelles
-from ingestion.readers.workbook import check_cell_lengths, check_sheet_extent
+from ingestion.readers.workbook import cell_text, check_cell_lengths, check_sheet_extent
 from ingestion.reference import DEPARTEMENT_CODE
 from ingestion.registry import RecognisedFile
 
@@ -26,15 +26,6 @@ CIBLES = [f"Cible {a}" for a in ANNEES]
 COLONNES_INDICATEURS = ["code_departement", "piste_id", "type_indicateur", "indicateur", "unite", "annee", "cible",
                         "valeur_t0", "millesime_t0", "source_t0", "feuille", "ligne"]
 SAISIS = ("Intitulé", "Pilote", "Co-porteurs (acteur associé)", "Territoire (EPCI)")  # typed by hand: checked
-
-
-def _texte(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
 
 
 def nombre(value: object) -> float | None:
@@ -53,7 +44,7 @@ def _table(rows: list[tuple], header_row: int, end_row: int,
     """The non-empty rows after a table header up to `end_row` (Excel row numbers)."""
     out = []
     for n in range(header_row + 1, min(end_row, len(rows)) + 1):
-        values = {h: _texte(rows[n - 1][j]) if j < len(rows[n - 1]) else None for j, h in enumerate(headers)}
+        values = {h: cell_text(rows[n - 1][j]) if j < len(rows[n - 1]) else None for j, h in enumerate(headers)}
         if any(values.values()):
             out.append((n, values))
     return out
@@ -81,7 +72,7 @@ def read_fiches_actions(fichier: RecognisedFile) -> ReadResult:
     issues: list[Issue] = []
     fiches, indicateurs, checks, feuille_de = [], [], {}, {}
     for nom, rows in contenu.items():
-        premiere = [_texte(r[0]) if r else None for r in rows]
+        premiere = [cell_text(r[0]) if r else None for r in rows]
         champs: dict[str, tuple[int, str | None]] = {}
         avant = len(issues)
         for label, _ in FICHE:
@@ -90,7 +81,7 @@ def read_fiches_actions(fichier: RecognisedFile) -> ReadResult:
                                           "régénérez les fiches)", feuille=nom, colonne="A"))
                 continue
             n = premiere.index(label) + 1
-            champs[label] = (n, _texte(rows[n - 1][1]) if len(rows[n - 1]) > 1 else None)
+            champs[label] = (n, cell_text(rows[n - 1][1]) if len(rows[n - 1]) > 1 else None)
         if REALISATION not in premiere or RESULTAT[0] not in premiere:
             issues.append(Issue(regle="tableau des indicateurs de réalisation ou de résultat absent (en-tête renommé)",
                                 feuille=nom, colonne="A"))

@@ -17,21 +17,12 @@ from ingestion.errors import InvalidFile, Issue
 from ingestion.pistes_template import COLONNES, FEUILLE, SAISIES
 from ingestion.readers.common import ReadResult
 from ingestion.readers.dispositifs import donnees_personnelles
-from ingestion.readers.workbook import check_cell_lengths, check_sheet_extent
+from ingestion.readers.workbook import cell_text, check_cell_lengths, check_sheet_extent
 from ingestion.registry import RecognisedFile
 
 LIBRE = ["Intitulé amendé", "Acteur associé", "Commentaire du comité", "Décision du comité"]
 CONTENU = ["Décision du comité", "Effet levier (1 à 4)", "Faisabilité (1 à 4)", "Intitulé amendé",
            "Commentaire du comité"]
-
-
-def _texte(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
 
 
 def _note(value: object) -> int | None:
@@ -68,7 +59,7 @@ def read_pistes(fichier: RecognisedFile) -> ReadResult:
     pos = {h: entete.index(h) for h in attendus}
     records, index = [], []
     for n, row in enumerate(rows[1:], start=2):
-        values = {h: _texte(row[pos[h]]) if pos[h] < len(row) else None for h in attendus}
+        values = {h: cell_text(row[pos[h]]) if pos[h] < len(row) else None for h in attendus}
         if any(values[h] for h in CONTENU):
             records.append(values)
             index.append(n)

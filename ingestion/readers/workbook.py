@@ -141,6 +141,12 @@ def _textes(row: list[object]) -> list[str | None]:
     return [v if type(v) is str and v.strip() else _texte(v) for v in row]
 
 
+def cell_text(value: object) -> str | None:
+    """A cell typed by hand (comité workbooks): its text without surrounding spaces, None when blank."""
+    text = _texte(value)
+    return text.strip() or None if text is not None else None
+
+
 def _texte(value: object) -> str | None:
     """Cells as published text: integers without '.0' (codes and counts), other numbers with a dot."""
     if value is None:
