@@ -380,6 +380,7 @@ def browser(superset_server: dict[str, Any]) -> Any:
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.skip("chromium ou chromedriver absent (apt-get install chromium chromium-driver)")
     webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -405,13 +406,21 @@ def browser(superset_server: dict[str, Any]) -> Any:
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # map layers report their errors there only
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
-        driver.get(f"{superset_server['base']}/login/")
-        wait = WebDriverWait(driver, 60)
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input#username"))
-        driver.find_element(By.CSS_SELECTOR, "input#username").send_keys("comite16")
-        driver.find_element(By.CSS_SELECTOR, "input#password").send_keys(superset_server["passwords"]["comite16"])
-        driver.find_element(By.CSS_SELECTOR, "form button[type=submit], form button").click()
-        wait.until(lambda d: "/login" not in d.current_url)
+        # The login form is drawn by React: keys typed before it is ready can be lost on a loaded machine, so a
+        # login that leaves us on /login is tried again (three times at most) before the fixture fails.
+        for attempt in range(3):
+            driver.get(f"{superset_server['base']}/login/")
+            WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "input#username"))
+            time.sleep(1 + attempt)
+            driver.find_element(By.CSS_SELECTOR, "input#username").send_keys("comite16")
+            driver.find_element(By.CSS_SELECTOR, "input#password").send_keys(superset_server["passwords"]["comite16"])
+            driver.find_element(By.CSS_SELECTOR, "form button[type=submit], form button").click()
+            try:
+                WebDriverWait(driver, 40).until(lambda d: "/login" not in d.current_url)
+                break
+            except TimeoutException:
+                if attempt == 2:
+                    raise
         yield driver
     finally:
         driver.quit()
