@@ -23,7 +23,7 @@ import pandas as pd
 from ingestion.dispositifs_template import AXES, COLONNES, FEUILLE
 from ingestion.errors import InvalidFile, Issue
 from ingestion.readers.common import ReadResult
-from ingestion.readers.workbook import check_cell_lengths, check_sheet_extent
+from ingestion.readers.workbook import check_cell_lengths, check_sheet_extent, open_workbook
 from ingestion.registry import RecognisedFile
 
 # Digits grouped by two after 0X or +33 / 0033, separated by spaces, dots, dashes or slashes (05/45/12/34/56).
@@ -101,14 +101,10 @@ def _cellules(cells: list[tuple[int, str]]) -> str:
 
 
 def read_dispositifs(fichier: RecognisedFile) -> ReadResult:
-    import openpyxl
     from openpyxl.utils import get_column_letter
 
     path = fichier.path
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is refused with its reason
-        raise InvalidFile(path.name, f"classeur Excel illisible ({exc.__class__.__name__})") from None
+    wb = open_workbook(path)
     if FEUILLE not in wb.sheetnames:
         raise InvalidFile(path.name, f"feuille « {FEUILLE} » absente (feuilles : {', '.join(wb.sheetnames)})")
     check_sheet_extent(path, [FEUILLE])

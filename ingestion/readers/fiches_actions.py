@@ -17,7 +17,7 @@ from ingestion.errors import InvalidFile, Issue
 from ingestion.fiches_template import ANNEES, CATALOGUE, FICHE, REALISATION, RESULTAT
 from ingestion.readers.common import ReadResult
 from ingestion.readers.dispositifs import donnees_personnelles
-from ingestion.readers.workbook import cell_text, check_cell_lengths, check_sheet_extent
+from ingestion.readers.workbook import cell_text, check_cell_lengths, check_sheet_extent, open_workbook
 from ingestion.reference import DEPARTEMENT_CODE
 from ingestion.registry import RecognisedFile
 
@@ -51,13 +51,9 @@ def _table(rows: list[tuple], header_row: int, end_row: int,
 
 
 def read_fiches_actions(fichier: RecognisedFile) -> ReadResult:
-    import openpyxl
 
     path = fichier.path
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is refused with its reason
-        raise InvalidFile(path.name, f"classeur Excel illisible ({exc.__class__.__name__})") from None
+    wb = open_workbook(path)
     feuilles = [f for f in wb.sheetnames if f not in (LISEZ_MOI, CATALOGUE)]
     if not feuilles:
         raise InvalidFile(path.name, "aucune fiche action (une feuille par piste retenue) dans le classeur")

@@ -17,7 +17,7 @@ from ingestion.errors import InvalidFile, Issue
 from ingestion.pistes_template import COLONNES, FEUILLE, SAISIES
 from ingestion.readers.common import ReadResult
 from ingestion.readers.dispositifs import donnees_personnelles
-from ingestion.readers.workbook import cell_text, check_cell_lengths, check_sheet_extent
+from ingestion.readers.workbook import cell_text, check_cell_lengths, check_sheet_extent, open_workbook
 from ingestion.registry import RecognisedFile
 
 LIBRE = ["Intitulé amendé", "Acteur associé", "Commentaire du comité", "Décision du comité"]
@@ -31,14 +31,10 @@ def _note(value: object) -> int | None:
 
 
 def read_pistes(fichier: RecognisedFile) -> ReadResult:
-    import openpyxl
     from openpyxl.utils import get_column_letter
 
     path = fichier.path
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is refused with its reason
-        raise InvalidFile(path.name, f"classeur Excel illisible ({exc.__class__.__name__})") from None
+    wb = open_workbook(path)
     if FEUILLE not in wb.sheetnames:
         raise InvalidFile(path.name, [Issue(
             regle=f"feuille « {FEUILLE} » absente ou renommée (feuilles du classeur : {', '.join(wb.sheetnames)}) "

@@ -141,6 +141,16 @@ def _textes(row: list[object]) -> list[str | None]:
     return [v if type(v) is str and v.strip() else _texte(v) for v in row]
 
 
+def open_workbook(path: Path):  # noqa: ANN201 - openpyxl's Workbook, imported lazily
+    """A workbook dropped in the inbox, read-only with computed values; unreadable → refused with its reason."""
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is refused with its reason
+        raise InvalidFile(path.name, f"classeur Excel illisible ({exc.__class__.__name__})") from None
+
+
 def cell_text(value: object) -> str | None:
     """A cell typed by hand (comité workbooks): its text without surrounding spaces, None when blank."""
     text = _texte(value)
