@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -16,13 +17,15 @@ import pytest
 from tests.conftest import EPCI_2024, FILOSOFI_2021, PACTE, charente_filosofi, need_real, sha256
 from warehouse.cli import main
 
+_NEW_FILES = itertools.count(1)
+
 
 def _inbox_with_new_file(tmp_path: Path, tag: str) -> Path:
-    """A Charente extract made unique (one more trailing newline per letter of `tag`: tags of one workspace
-    must differ in length, or the second run finds nothing new) so it is landed and rebuilt."""
+    """A Charente extract made unique within the session (a different number of trailing newlines at each
+    call: the tests share one workspace, where a file already landed is nothing new) so it is landed and rebuilt."""
     inbox = tmp_path / f"inbox_{tag}"
     f = charente_filosofi(inbox / "cc_filosofi_2021_COM.csv")
-    f.write_text(f.read_text(encoding="utf-8") + "\n" * (len(tag) + 1), encoding="utf-8")
+    f.write_text(f.read_text(encoding="utf-8") + "\n" * next(_NEW_FILES), encoding="utf-8")
     return inbox
 
 
