@@ -49,7 +49,30 @@ def start_superset(served: Path, console: Console) -> None:
     console.print("[bold green]Superset est prêt : http://127.0.0.1:8088[/]")
     console.print(f"  identifiant : admin — mot de passe (démonstration) : {creds['PACTE_SUPERSET_ADMIN_PASSWORD']}")
     console.print("  tableaux de bord : http://127.0.0.1:8088/superset/dashboard/synthese-territoire/ (et etape-1-besoins, "
-                  "etape-2-offre, ecarts-besoins-offre, indicateurs-t0)")
+                  "etape-2-offre, ecarts-besoins-offre, indicateurs-t0, suivi-mi-parcours, etape-3-pistes)")
+
+
+def freeze_and_compare(ws: Workspace, departement: str, console: Console) -> None:
+    """The three-year procedure in miniature, so that « Suivi à mi-parcours » has something to show: the build
+    just published is frozen as the demo's T0 (once) and compared with the published build. Both dates are the
+    same build, so every computed change is « stable »: a real T+3 is built three years later from newer files."""
+    from warehouse.t0 import comparaison
+    from warehouse.t0.compare_command import compare
+    from warehouse.t0.freeze import freeze
+    from warehouse.t0.manifest import snapshot_dir
+
+    label = f"T0-demo-{departement}"
+    if not snapshot_dir(ws.root, label).exists():
+        freeze(ws.root, label, departement)
+        console.print(f"Photographie T0 de démonstration figée : « {label} ».")
+    if any(c["t0"] == label and c["departement"] == departement and not c.get("avec")
+           for c in comparaison.recorded(ws.root)):
+        console.print(f"Comparaison « {label} » / version publiée déjà recalculée à chaque publication.")
+        return
+    result = compare(ws.root, label, departement)
+    statuts = ", ".join(f"{k} {v}" for k, v in sorted(result["statuts"].items()))
+    console.print(f"Comparaison « {label} » / version publiée {result['publication']['version']} publiée "
+                  f"({statuts}) : tableau de bord « Suivi à mi-parcours ».")
 
 
 def run_demo(args: argparse.Namespace, console: Console) -> int:
@@ -66,11 +89,16 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
         dags_test("pacte_diagnostic", {"departement": args.departement, "inbox": str(inbox),
                                        "workspace": str(ws.root)})
     pub = current_publication(ws)
-    if pub is None or pub["version"] == before:
-        raise PacteError("Le DAG s'est terminé sans publier de nouvelle version de l'entrepôt.")
-    console.print(f"[green]Entrepôt de démonstration publié[/] : {pub['fichier']} (version {pub['version']}, "
-                  f"COG {pub['geo_millesime']}, {pub['tests_dbt']} tests dbt réussis)")
+    if pub is None:
+        raise PacteError("Le DAG s'est terminé sans publier de version de l'entrepôt.")
+    if pub["version"] == before:  # a second `make demo`: same inputs, same code, nothing rebuilt
+        console.print(f"[green]Entrepôt de démonstration déjà à jour[/] : {pub['fichier']} (version "
+                      f"{pub['version']} conservée, rien de nouveau dans les fichiers ni dans le code)")
+    else:
+        console.print(f"[green]Entrepôt de démonstration publié[/] : {pub['fichier']} (version {pub['version']}, "
+                      f"COG {pub['geo_millesime']}, {pub['tests_dbt']} tests dbt réussis)")
     console.print("[yellow]Données Filosofi SYNTHÉTIQUES (démonstration) : ne pas utiliser pour un diagnostic.[/]")
+    freeze_and_compare(ws, args.departement, console)
     if not args.sans_superset:
         start_superset(ws.served_db, console)
     return 0

@@ -44,6 +44,30 @@ def charente_filosofi(target: Path) -> Path:
     return target
 
 
+def remplir_fiches(source: Path, cible: Path, sans_cible_2027: bool = False,
+                   fiches: tuple[str, ...] = ("A3-01", "A4-04")) -> Path:
+    """What the comité does: pilote, financement, one réalisation indicator with its annual targets, the
+    cible 2027 of each résultat indicator."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(source)
+    for nom in fiches:
+        ws = wb[nom]
+        lignes = {r[0].value: r[0].row for r in ws.iter_rows() if r[0].value}
+        ws.cell(row=lignes["Pilote"], column=2, value="Conseil départemental (direction de l'insertion)")
+        ws.cell(row=lignes["Financement : part État (€)"], column=2, value=120000)
+        ws.cell(row=lignes["Financement : cofinancement du département (50 %) (€)"], column=2, value=120000)
+        r = lignes["Indicateurs de réalisation (annuels)"] + 1
+        for j, v in enumerate(["Personnes rencontrées en aller-vers", "personnes", 100, 250, 400, 500], start=1):
+            ws.cell(row=r, column=j, value=v)
+        debut = lignes["Indicateur de résultat (identifiant)"] + 1
+        for row in range(debut, ws.max_row + 1):
+            if ws.cell(row=row, column=1).value:
+                ws.cell(row=row, column=9, value=None if sans_cible_2027 and nom == fiches[-1] else "16,5")
+    wb.save(cible)
+    return cible
+
+
 @pytest.fixture(scope="session")
 def charente_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`bin/pacte run --departement 16` on the real national Filosofi 2021 file and the INSEE EPCI 2024 file."""

@@ -75,12 +75,24 @@ def read_and_validate(fichier: RecognisedFile, report: Path | None = None) -> Re
     return result
 
 
+def _fiches_t0(root: Path, name: str, result: ReadResult) -> None:
+    from warehouse.t0.fiches_t0 import check_fiches_t0
+
+    check_fiches_t0(root, name, result.tables["fiches_indicateurs"])
+
+
+# source_id → a check of a read file against the workspace, raising InvalidFile (French, sheet/column/row).
+WORKSPACE_CHECKS: dict[str, Callable[[Path, str, ReadResult], None]] = {"fiches_actions": _fiches_t0}
+
+
 def _check_and_stage(task: _Task) -> dict[str, Any]:
     """Read, validate (GX) and stage one file; raise InvalidFile with its report when refused."""
     ws = Workspace.at(task.root)
     fichier = task.fichier
     report = ws.quarantine_dir(task.run_id) / f"{fichier.path.name}.rapport.html"
     result = read_and_validate(fichier, report)
+    if fichier.source_id in WORKSPACE_CHECKS:  # checks that need the workspace (e.g. its T0 snapshots)
+        WORKSPACE_CHECKS[fichier.source_id](ws.root, fichier.path.name, result)
     origine = task.origine or {}
     return ws.landing.stage(ws.staging_dir(task.run_id), fichier, result, task.sha, task.run_id,
                             synthetique=bool(origine.get("synthetique")), origine=origine)

@@ -88,6 +88,7 @@ class Chart:
     dernier_millesime: bool = False  # rows of each indicator's latest millésime only
     compare_millesimes: bool = False  # aggregates across millésimes on purpose (side-by-side comparison)
     indicateur_fixe: bool = False  # the « Indicateur » and « Axe » filters do not apply
+    filtres_exclus: list[str] = field(default_factory=list)  # native filters that must not reach the chart
     uuid: str = ""
 
     def __post_init__(self) -> None:
@@ -249,6 +250,9 @@ def check(spec: Spec) -> None:
         if aggregates and several and not (chart.dernier_millesime or chart.compare_millesimes or by_year):
             errors.append(f"{where} : agrège des lignes de plusieurs millésimes ; indiquer « dernier_millesime: true » "
                           "(ou « compare_millesimes: true » pour une comparaison voulue).")
+        for key in chart.filtres_exclus:
+            if key not in spec.filters:
+                errors.append(f"{where} : filtre exclu « {key} » inconnu.")
     for dash in spec.dashboards:
         for key in dash.chart_keys():
             if key not in spec.charts:

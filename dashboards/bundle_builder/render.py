@@ -190,6 +190,8 @@ def _tile(spec: Spec) -> str:
 
 def _excluded(spec: Spec, filter_key: str, chart: Chart) -> bool:
     column = spec.filters[filter_key].column
+    if filter_key in chart.filtres_exclus:
+        return True  # e.g. a table of every indicator on a dashboard whose « Indicateur » filter picks one
     if any(not d.has_column(column) for d in spec.chart_datasets(chart)):
         return True  # the chart's dataset (or one of its layers') has no such column
     if column in ("libelle_indicateur", "indicateur_id", "libelle_axe") and chart.indicateur_fixe:

@@ -5,7 +5,7 @@
 * the connection is read-only (DuckDB read_only, no DML, no upload) and exposed to SQL Lab for analysts;
 * every chart references a dataset of the bundle and only columns/metrics that dataset declares;
 * every dataset is a physical table of schema marts that exists in the served file, with its columns;
-* the five dashboards exist, every chart has a « Source » line right under it, native filters target real columns;
+* the seven dashboards exist, every chart has a « Source » line right under it, native filters target real columns;
 * a multi-layer map lists its layers (charts of the bundle, placed on no dashboard) by uuid.
 """
 
@@ -30,6 +30,8 @@ DASHBOARDS = {
     "etape-2-offre": "Étape 2 — Offre",
     "ecarts-besoins-offre": "Écarts besoins / offre",
     "indicateurs-t0": "Indicateurs T0",
+    "suivi-mi-parcours": "Suivi à mi-parcours",
+    "etape-3-pistes": "Étape 3 — Pistes et fiches actions",
 }
 
 

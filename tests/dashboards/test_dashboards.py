@@ -1,4 +1,4 @@
-"""The five dashboards on a real Superset: chart data against the served file, latency, headless Chromium.
+"""The seven dashboards on a real Superset: chart data against the served file, latency, headless Chromium.
 
 * every chart's saved query_context through /api/v1/chart/data (admin): no error, values compared with
   the served DuckDB file for the charts that carry the numbers committee members quote;
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_bundle import DASHBOARDS  # the five slugs and French titles, declared once
+from test_bundle import DASHBOARDS  # the seven slugs and French titles, declared once
 
 pytestmark = pytest.mark.superset
 
@@ -88,7 +88,7 @@ def test_every_dashboard_and_chart_answers(api_for: Any, chart_data: dict[str, A
         seen |= {c["slice_name"] for c in charts}
     by_id = {c["id"]: name for name, c in saved_charts.items()}
     layers = {by_id[i] for name in seen for i in saved_charts[name]["params"].get("deck_slices") or []}
-    assert seen | layers == set(chart_data), "every chart of the instance is on one of the five dashboards (or a map layer)"
+    assert seen | layers == set(chart_data), "every chart of the instance is on one of the dashboards (or a map layer)"
 
 
 DEFAULT_INDICATOR = [{"col": "libelle_indicateur", "op": "IN", "val": ["Taux de pauvreté (seuil 60 %)"]}]

@@ -11,7 +11,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import remplir_fiches, run_cli
 from warehouse.livrables.rapport import _fr
 
 
@@ -86,27 +86,6 @@ def test_without_snapshot_the_t0_is_the_published_build_and_says_so(ws_comite: P
     assert proc.returncode == 1 and "Photographie inconnue : « INCONNUE »" in proc.stderr
 
 
-def _remplir(source: Path, cible: Path, sans_cible_2027: bool = False) -> Path:
-    """What the comité does: pilote, financement, one réalisation indicator with its annual targets, the
-    cible 2027 of each résultat indicator."""
-    wb = openpyxl.load_workbook(source)
-    for nom in ("A3-01", "A4-04"):
-        ws = wb[nom]
-        lignes = {r[0].value: r[0].row for r in ws.iter_rows() if r[0].value}
-        ws.cell(row=lignes["Pilote"], column=2, value="Conseil départemental (direction de l'insertion)")
-        ws.cell(row=lignes["Financement : part État (€)"], column=2, value=120000)
-        ws.cell(row=lignes["Financement : cofinancement du département (50 %) (€)"], column=2, value=120000)
-        r = lignes["Indicateurs de réalisation (annuels)"] + 1
-        for j, v in enumerate(["Personnes rencontrées en aller-vers", "personnes", 100, 250, 400, 500], start=1):
-            ws.cell(row=r, column=j, value=v)
-        debut = lignes["Indicateur de résultat (identifiant)"] + 1
-        for row in range(debut, ws.max_row + 1):
-            if ws.cell(row=row, column=1).value:
-                ws.cell(row=row, column=9, value=None if sans_cible_2027 and nom == "A4-04" else "16,5")
-    wb.save(cible)
-    return cible
-
-
 def test_filled_fiches_are_validated_and_published_with_their_t0(ws_comite: Path, tmp_path: Path) -> None:
     modele = tmp_path / "modele.xlsx"
     proc = run_cli("template", "fiches-actions", "--departement", "16", "--t0", "T0-TEST", "--workspace",
@@ -115,21 +94,23 @@ def test_filled_fiches_are_validated_and_published_with_their_t0(ws_comite: Path
     inbox = ws_comite.parent / "inbox"
     served = ws_comite / "serving" / "pacte.duckdb"
 
-    # a fiche without its cible 2027: refused, sheet, column and row named, nothing published
-    mauvais = _remplir(modele, inbox / "fiches_actions_16_brouillon.xlsx", sans_cible_2027=True)
+    # a fiche whose T0 was typed over (not the snapshot's): refused, sheet, column and row named, nothing published
+    mauvais = remplir_fiches(modele, inbox / "fiches_actions_16_brouillon.xlsx")
+    wb = openpyxl.load_workbook(mauvais)
+    ligne_t0 = next(r[0].row for r in wb["A3-01"].iter_rows() if r[0].value == "taux_pauvrete_60")
+    wb["A3-01"].cell(row=ligne_t0, column=5).value += 1.0  # « Valeur T0 »
+    wb.save(mauvais)
     with duckdb.connect(str(served), read_only=True) as con:
         version = con.execute("select build_id from construction.parametres").fetchone()[0]
     proc = run_cli("run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(ws_comite))
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "feuille « A4-04 », colonne « Cible 2027 » — cible 2027 manquante" in proc.stderr
-    entete = next(r[0].row for r in openpyxl.load_workbook(modele)["A4-04"].iter_rows()
-                  if r[0].value == "Indicateur de résultat (identifiant)")
-    assert f"lignes {entete + 1}, {entete + 2}" in proc.stderr  # taux_pauvrete_60, part_minima_sociaux_revenu
+    assert ("feuille « A3-01 », colonne « Valeur T0 » — T0 différent de celui de la photographie « T0-TEST »"
+            in proc.stderr and f"lignes {ligne_t0}" in proc.stderr), proc.stderr
     with duckdb.connect(str(served), read_only=True) as con:
         assert con.execute("select build_id from construction.parametres").fetchone()[0] == version
     mauvais.unlink()
 
-    _remplir(modele, inbox / "fiches_actions_16.xlsx")
+    remplir_fiches(modele, inbox / "fiches_actions_16.xlsx")
     proc = run_cli("run", "--departement", "16", "--inbox", str(inbox), "--workspace", str(ws_comite))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     parquet = ws_comite / "t0" / "T0-TEST" / "indicateurs_t0.parquet"
@@ -198,7 +179,7 @@ def test_bad_fiche_is_refused_naming_sheet_column_and_row(ws_comite: Path, tmp_p
     modele = tmp_path / "modele.xlsx"
     assert run_cli("template", "fiches-actions", "--departement", "16", "--workspace", str(ws_comite),
                    "--sortie", str(modele)).returncode == 0
-    path = _remplir(modele, tmp_path / "fiches_actions_16.xlsx")
+    path = remplir_fiches(modele, tmp_path / "fiches_actions_16.xlsx")
     wb = openpyxl.load_workbook(path)
     ws = wb["A3-01"]
     modifier(ws, {r[0].value: r[0].row for r in ws.iter_rows() if r[0].value})
@@ -211,3 +192,38 @@ def test_bad_fiche_is_refused_naming_sheet_column_and_row(ws_comite: Path, tmp_p
     for fragment in attendu:
         assert fragment in message, message
     assert "jean.durand" not in message
+
+
+def test_a_fiche_without_cible_or_naming_a_snapshot_this_workspace_lacks_is_refused(ws_comite: Path, tmp_path: Path) -> None:
+    """The T0 is checked against the snapshot it names; a rounded T0 as shown is accepted."""
+    from ingestion.errors import InvalidFile
+    from ingestion.registry import recognise
+    from warehouse.ingest import read_and_validate
+    from warehouse.t0.fiches_t0 import check_fiches_t0
+
+    modele = tmp_path / "modele.xlsx"
+    assert run_cli("template", "fiches-actions", "--departement", "16", "--t0", "T0-TEST", "--workspace",
+                   str(ws_comite), "--sortie", str(modele)).returncode == 0
+    path = remplir_fiches(modele, tmp_path / "fiches_actions_16.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["A4-04"]
+    ligne = next(r[0].row for r in ws.iter_rows() if r[0].value == "taux_pauvrete_60")
+    ws.cell(row=ligne, column=5).value = round(ws.cell(row=ligne, column=5).value, 1)  # typed as shown: same T0
+    wb.save(path)
+    indicateurs = read_and_validate(recognise(path)).tables["fiches_indicateurs"]
+    check_fiches_t0(ws_comite, path.name, indicateurs)  # accepted
+    # a fiche without its cible 2027 is refused by its suite (GX), rows named
+    sans_cible = remplir_fiches(modele, tmp_path / "fiches_actions_16_sans_cible.xlsx", sans_cible_2027=True)
+    with pytest.raises(InvalidFile) as exc:
+        read_and_validate(recognise(sans_cible))
+    entete = next(r[0].row for r in openpyxl.load_workbook(modele)["A4-04"].iter_rows()
+                  if r[0].value == "Indicateur de résultat (identifiant)")
+    assert "feuille « A4-04 », colonne « Cible 2027 » — cible 2027 manquante" in str(exc.value)
+    assert f"lignes {entete + 1}, {entete + 2}" in str(exc.value)  # taux_pauvrete_60, part_minima_sociaux_revenu
+    autre = tmp_path / "autre_espace"
+    autre.mkdir()
+    with pytest.raises(InvalidFile) as exc:
+        check_fiches_t0(autre, path.name, indicateurs)
+    message = str(exc.value)
+    assert "feuille « A3-01 », colonne « Source du T0 » — photographie « T0-TEST » absente de cet espace" in message
+    assert "feuille « A4-04 »" in message

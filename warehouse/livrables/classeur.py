@@ -10,7 +10,6 @@ holds, the version read, the source files with their checksums and the rules (va
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import yaml
 
 from ingestion.errors import PacteError
 from warehouse.dbt_runner import DBT_PROJECT
+from warehouse.livrables.fiches import unit_decimals
 from warehouse.livrables.pistes import served_file
 from warehouse.publish import current_publication
 from warehouse.workspace import Workspace
@@ -99,9 +99,7 @@ def libelles() -> dict[str, dict[str, str]]:
 
 def _format_unite(unite: str) -> str:
     """Excel number format of a unit: its decimals (seed ref_unites) and the unit after the number."""
-    with (DBT_PROJECT / "seeds" / "ref_unites.csv").open(encoding="utf-8", newline="") as fh:
-        decimales = {r["unite"]: int(r["decimales"]) for r in csv.DictReader(fh)}
-    d = decimales.get(unite, 1)
+    d = unit_decimals().get(unite, 1)
     nombre = "#,##0" + ("." + "0" * d if d else "")
     return f'{nombre}" {unite.replace(chr(34), "")}"'
 

@@ -24,6 +24,12 @@ from warehouse.livrables.pistes import served_file
 from warehouse.workspace import Workspace
 
 
+def unit_decimals() -> dict[str, int]:
+    """Unit → decimals its values are shown with (seed ref_unites)."""
+    with (DBT_PROJECT / "seeds" / "ref_unites.csv").open(encoding="utf-8", newline="") as fh:
+        return {r["unite"]: int(r["decimales"]) for r in csv.DictReader(fh)}
+
+
 def _catalogue() -> dict[str, dict[str, str]]:
     with (DBT_PROJECT / "seeds" / "ref_indicateurs.csv").open(encoding="utf-8", newline="") as fh:
         return {r["indicateur_id"]: r for r in csv.DictReader(fh)}

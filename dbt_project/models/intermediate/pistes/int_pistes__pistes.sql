@@ -15,8 +15,7 @@ with pistes as (
     cross join (select distinct code_departement from {{ ref('int_geo__epci_diagnostic') }}) as d
 ),
 piste_categories as (
-    select r.piste_id, trim(c.categorie) as categorie
-    from {{ ref('ref_pistes_annexe1') }} as r, unnest(string_split(r.categories_data_inclusion, ';')) as c(categorie)
+    select * from {{ ref('int_pistes__categories') }}
 ),
 piste_indicateurs as (
     select piste_id, trim(unnest(liste)) as indicateur_id, generate_subscripts(liste, 1) as pos
@@ -30,16 +29,8 @@ population_epci as (
 population_departement as (
     select code_departement, sum(population) as population from population_epci group by all
 ),
--- the worst coverage of each EPCI over the piste's categories (a category may sit on two axes)
 ecarts_piste as (
-    select pc.piste_id, e.code_departement, e.code_epci, any_value(e.libelle) as libelle,
-           min(case e.niveau_couverture when 'non couvert' then 0 when 'partiellement couvert' then 1 else 2 end)
-               as niveau,
-           max(e.ecart) as ecart,
-           bool_or(e.donnees_synthetiques) as donnees_synthetiques
-    from piste_categories as pc
-    join {{ ref('int_ecarts__ecarts_epci') }} as e on e.thematique = pc.categorie
-    group by all
+    select * from {{ ref('int_pistes__ecarts_epci') }}
 ),
 besoin as (
     select e.piste_id, e.code_departement,

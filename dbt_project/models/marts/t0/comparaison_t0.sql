@@ -7,6 +7,16 @@ evolutions as (
         case when statut_comparabilite in ('comparable', 'rebase') and valeur_t0 is not null and valeur_t3 is not null
              then valeur_t3 - valeur_t0 end as evolution
     from c
+),
+directions as (
+    select e.*,
+        case when e.evolution is null then null
+             when e.evolution = 0 or (e.valeur_t0 <> 0 and 100 * abs(e.evolution) / abs(e.valeur_t0)
+                                      < {{ var('comparaison_t0')['seuil_stable_pct'] }}) then 'stable'
+             when e.sens = 'neutre' then case when e.evolution > 0 then 'hausse' else 'baisse' end
+             when (e.evolution > 0) = (e.sens = 'hausse_defavorable') then 'degradation'
+             else 'amelioration' end as direction
+    from evolutions as e
 )
 select
     e.label_t0::varchar as label_t0,
@@ -30,12 +40,7 @@ select
     round(e.evolution, 4)::double as evolution_absolue,
     round(case when e.evolution is not null and e.valeur_t0 <> 0 then 100 * e.evolution / abs(e.valeur_t0) end, 2)::double
         as evolution_relative,
-    (case when e.evolution is null then null
-          when e.evolution = 0 or (e.valeur_t0 <> 0 and 100 * abs(e.evolution) / abs(e.valeur_t0)
-                                   < {{ var('comparaison_t0')['seuil_stable_pct'] }}) then 'stable'
-          when e.sens = 'neutre' then case when e.evolution > 0 then 'hausse' else 'baisse' end
-          when (e.evolution > 0) = (e.sens = 'hausse_defavorable') then 'degradation'
-          else 'amelioration' end)::varchar as direction,
+    e.direction::varchar as direction,
     e.statut_comparabilite::varchar as statut_comparabilite,
     (case e.statut_comparabilite when 'comparable' then 'comparable'
         when 'rebase' then 'comparable après recalcul du T0'
@@ -64,6 +69,20 @@ select
           else 'COG ' || e.geo_millesime_t3 || ' ; périmètre différent au COG ' || e.geo_millesime_t0 || ' ('
                  || e.communes_ajoutees || ' commune(s) ajoutée(s), ' || e.communes_retirees
                  || ' retirée(s)) : T0 sur son propre périmètre' end)::varchar as geographie,
+    -- read on the dashboards and in the workbook: figures in French with the unit's decimals, and the change
+    -- never written when the status forbids it (niveau_seul, rupture)
+    {{ nombre_texte('e.valeur_t0', 'coalesce(u.decimales, 1)') }}::varchar as valeur_t0_texte,
+    {{ nombre_texte('e.valeur_t3', 'coalesce(u.decimales, 1)') }}::varchar as valeur_t3_texte,
+    (case when e.evolution is not null
+            then (case when round(e.evolution, coalesce(u.decimales, 1)) > 0 then '+'
+                       when round(e.evolution, coalesce(u.decimales, 1)) < 0 then '−' else '' end)
+                 || {{ nombre_fr('abs(e.evolution)', 'coalesce(u.decimales, 1)') }}
+          when e.statut_comparabilite = 'niveau_seul' then 'non calculée — niveaux seulement'
+          when e.statut_comparabilite = 'rupture' then 'non calculée — rupture de série'
+          else 'non calculée — valeur absente' end)::varchar as evolution_texte,
+    coalesce(case e.direction when 'amelioration' then 'amélioration' when 'degradation' then 'dégradation'
+                  else e.direction end, 'non calculée')::varchar as direction_libelle,
     {{ build_id() }}::varchar as build_id
-from evolutions as e
+from directions as e
 left join {{ ref('ref_axes') }} as a using (axe)
+left join {{ ref('ref_unites') }} as u on u.unite = e.unite
