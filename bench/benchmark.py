@@ -10,13 +10,15 @@ the same process, dbt in-process), Airflow's metadata database being migrated be
 inbox: real geography (npm, PyPI) and synthetic national files in the published layouts.
 
 Usage: .venvs/pipeline/bin/python bench/benchmark.py [--departement 16] [--sans-france] [--sans-airflow]
-       [--dossier DIR]
+       [--sans-dix-fois] [--dossier DIR]
 The schedule's incremental cases (issue 14) run in the one-département workspace: a refresh with nothing new
 (same inbox: no build, no new version), then one new source file (the Filosofi 2021 file again, made unique
-by a trailing newline: landed, built, published), then the additional département; the refresh is also
-timed through Airflow.
+by a trailing newline: landed, built, published), then the additional département; each is also timed
+through Airflow, in a workspace of its own. The 10× case runs all France on the same inbox plus ten years of
+commune panels in the published layouts (France Travail DEFM by commune and quarter 2016-2025, CAF allocataires
+by commune 2013-2022, synthetic) and reports the growth of the input and of the time.
 Targets: refresh with nothing new ≤ 5 s; one new file ≤ 30 s; additional département ≤ 15 s; all France
-≤ 60 s and ≤ 2 GB (issue 14); one département ≤ 20 s (issue 4).
+≤ 60 s and ≤ 2 GB; 10× input: time growth ≤ 12× (issue 14); one département ≤ 20 s (issue 4).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from demo.inputs import build_demo_inbox  # noqa: E402
+from demo.inputs import build_demo_inbox, fetch_geography  # noqa: E402
 
 
 def raw_scan(inbox: Path) -> tuple[float, int]:
@@ -97,6 +99,35 @@ def timed_run(departement: str, inbox: Path, workspace: Path, airflow_home: Path
     return elapsed, peak_pss / 2**20, peak_rss / 2**20
 
 
+def ten_fold_inbox(inbox: Path, target: Path) -> Path:
+    """The inbox plus ten years of commune panels (synthetic, published layouts): DEFM by commune and quarter
+    2016-2025 for all France, CAF allocataires by commune for 2013-2021 (2022 is in the inbox)."""
+    from demo.synthetic.caf import MILLESIME, synthetic_territoires
+    from demo.synthetic.context import DemoContext
+    from demo.synthetic.france_travail import synthetic_defm
+
+    target.mkdir(parents=True, exist_ok=True)
+    for path in inbox.iterdir():
+        if not (target / path.name).exists():
+            shutil.copy2(path, target / path.name)
+    ctx = DemoContext.from_geography(target, REPO / ".cache" / "registry",
+                                     fetch_geography(REPO / ".cache" / "registry", 2024), "16")
+    communes = ctx.communes
+    trimestres = [f"{y}T{q}" for y in range(2016, 2026) for q in (1, 2, 3, 4)]
+    panel = synthetic_defm(list(communes["code"]), list(communes["nom"]),
+                           communes["population"].fillna(0).to_numpy(dtype=float), "COM", trimestres, seed=10)
+    panel.to_csv(target / "defm_com_panel.csv", sep=";", index=False, lineterminator="\n")
+    for year in range(MILLESIME - 9, MILLESIME):
+        com, _ = synthetic_territoires(communes, ctx.epci_of, seed=year)
+        com["DTREF"] = f"31/12/{year}"
+        com.to_csv(target / f"caf_com_allocataires_{year}.csv", sep=";", index=False, lineterminator="\n")
+    return target
+
+
+def _size_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.iterdir() if not p.name.startswith(".")) / 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Banc d'essai de la chaîne principale")
     parser.add_argument("--departement", default="16")
@@ -104,6 +135,7 @@ def main() -> None:
                         help="département ajouté ensuite au même espace (fichiers déjà chargés : construction seule)")
     parser.add_argument("--sans-france", action="store_true", help="ne mesurer qu'un département")
     parser.add_argument("--sans-airflow", action="store_true", help="ne pas mesurer le chemin Airflow")
+    parser.add_argument("--sans-dix-fois", action="store_true", help="ne pas mesurer la France entière × 10")
     parser.add_argument("--dossier", type=Path, help="dossier de travail (par défaut : temporaire)")
     args = parser.parse_args()
     root = args.dossier or Path(tempfile.mkdtemp(prefix="pacte-bench-"))
@@ -120,25 +152,30 @@ def main() -> None:
     new_file.mkdir(exist_ok=True)
     filosofi = next(p for p in files if p.name.startswith("cc_filosofi_2021_COM"))
     (new_file / filosofi.name).write_bytes(filosofi.read_bytes() + b"\n")
-    runs = [("un_departement", args.departement, "ws_un_departement"),
-            ("rafraichissement_sans_nouveaute", args.departement, "ws_un_departement"),
-            ("un_nouveau_fichier", args.departement, "ws_un_departement"),
-            ("dep_supplementaire", args.supplementaire, "ws_un_departement")]
-    runs += [] if args.sans_airflow else [("airflow_un_departement", args.departement, "ws_airflow"),
-                                          ("airflow_rafraichissement", args.departement, "ws_airflow")]
-    runs += [] if args.sans_france else [("france_entiere", "tous", "ws_france_entiere")]
+    # (label, départements, workspace, inbox, through Airflow)
+    sequence = [("un_departement", args.departement, inbox), ("rafraichissement_sans_nouveaute", args.departement, inbox),
+                ("un_nouveau_fichier", args.departement, new_file), ("dep_supplementaire", args.supplementaire, inbox)]
+    runs = [(label, dep, "ws_un_departement", source, False) for label, dep, source in sequence]
+    if not args.sans_airflow:
+        runs += [(f"airflow_{label}", dep, "ws_airflow", source, True) for label, dep, source in sequence]
+    if not args.sans_france:
+        runs += [("france_entiere", "tous", "ws_france_entiere", inbox, False)]
+        runs += [] if args.sans_airflow else [("airflow_france_entiere", "tous", "ws_airflow_france", inbox, True)]
+        if not args.sans_dix_fois:
+            big = ten_fold_inbox(inbox, root / "inbox_dix_fois")
+            results["taille_entree_dix_fois_mo"] = round(_size_mb(big), 1)
+            runs += [("france_entiere_dix_fois", "tous", "ws_france_dix_fois", big, False)]
     airflow_home = root / "airflow_home"
     if not args.sans_airflow:
         from warehouse.airflow_local import ensure_db
 
         ensure_db(airflow_home)  # metadata database and pool: set-up, not part of a run
-    for label, dep, ws_name in runs:
+    for label, dep, ws_name, source, airflow in runs:
         ws = root / ws_name
-        if label in ("un_departement", "airflow_un_departement", "france_entiere"):
+        if label in ("un_departement", "airflow_un_departement") or label.startswith(("france", "airflow_france")):
             shutil.rmtree(ws, ignore_errors=True)
         versions = len(list((ws / "serving" / "versions").glob("*"))) if ws.exists() else 0
-        source = new_file if label == "un_nouveau_fichier" else inbox
-        wall, peak, peak_rss = timed_run(dep, source, ws, airflow_home if label.startswith("airflow") else None)
+        wall, peak, peak_rss = timed_run(dep, source, ws, airflow_home if airflow else None)
         nouvelle_version = len(list((ws / "serving" / "versions").glob("*"))) > versions
         with duckdb.connect(str(ws / "serving" / "pacte.duckdb"), read_only=True) as con:
             epci = con.execute("select count(distinct code_epci) from marts.indicateurs_epci").fetchone()[0]
@@ -147,15 +184,22 @@ def main() -> None:
                           "somme_rss_max_mio": round(peak_rss),
                           "ratio_scan": round(wall / scan_s, 1), "epci": epci, "communes": communes,
                           "nouvelle_version": nouvelle_version}
+    if "france_entiere_dix_fois" in results:
+        results["croissance_dix_fois"] = {
+            "entree": round(results["taille_entree_dix_fois_mo"] / results["taille_entree_mo"], 1),
+            "duree": round(results["france_entiere_dix_fois"]["duree_s"] / results["france_entiere"]["duree_s"], 1)}
     print(json.dumps(results, ensure_ascii=False, indent=2))
     print(f"\nEntrées : {results['fichiers_entree']} fichiers, {results['taille_entree_mo']} Mo ; "
           f"scan DuckDB brut : {results['scan_duckdb_s']} s ({scan_rows} lignes)")
-    for label, _, _ in runs:
+    for label, *_ in runs:
         r = results[label]
         print(f"{label:32s} : {r['duree_s']:7.1f} s, pic mémoire {r['memoire_max_mio']} Mio (PSS ; somme des RSS "
               f"{r['somme_rss_max_mio']} Mio), "
               f"{r['ratio_scan']} × le scan brut, {r['epci']} EPCI, {r['communes']} communes, "
               f"{'nouvelle version' if r['nouvelle_version'] else 'aucune nouvelle version'}")
+    if "croissance_dix_fois" in results:
+        g = results["croissance_dix_fois"]
+        print(f"France entière, entrée × {g['entree']} ({results['taille_entree_dix_fois_mo']} Mo) : durée × {g['duree']}")
 
 
 if __name__ == "__main__":

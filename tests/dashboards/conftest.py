@@ -30,12 +30,13 @@ import pytest
 from dashboards.http_client import WebSession
 from demo.inputs import mark_synthetic
 from demo.synthetic.offre import CACHE_DIR, mairie_points
-from tests.conftest import run_cli
+from tests.conftest import remplir_fiches, run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 MANAGE = REPO / "dashboards" / "manage.py"
 SUPERSET_PYTHON = REPO / ".venvs" / "superset" / "bin" / "python"
 SECOND_DEPARTEMENT = "40"
+DEMO_T0 = "T0-demo-16"  # frozen and compared by the demo itself (demo/run.py)
 # (identifiant, role, départements): one account per role and département.
 ACCOUNTS = [
     ("comite16", "comite", ["16"]),
@@ -100,8 +101,30 @@ def _second_inbox(demo_ws: Path, inbox: Path) -> list[str]:
     structures, services = _landes_offer(communes)
     for name, records in zip(names[3:], (structures, services), strict=True):
         (inbox / name).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    names.append(_fiches_charente(demo_ws, inbox))
     mark_synthetic(inbox, names)
     return names
+
+
+def _fiches_charente(demo_ws: Path, inbox: Path) -> str:
+    """The comité of 16's fiches actions for the first-ranked piste of axes 1 and 3, T0 from the demo's
+    snapshot (`T0-demo-16`), filled as a comité does (« Étape 3 » and « Suivi à mi-parcours » dashboards)."""
+    import duckdb
+
+    from warehouse.livrables.fiches import generer, valeurs_t0
+
+    served = demo_ws / "serving" / "pacte.duckdb"
+    with duckdb.connect(str(served), read_only=True) as con:
+        cur = con.execute("SELECT * FROM marts.pistes WHERE code_departement = '16' AND rang = 1 AND axe IN ('1', '3') "
+                          "ORDER BY axe")
+        names = [d[0] for d in cur.description]
+        pistes = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    t0, origine = valeurs_t0(demo_ws, served, "16", DEMO_T0)
+    modele = inbox.parent / "modele_fiches_16.xlsx"
+    generer(modele, "16", pistes, t0, origine)
+    name = "fiches_actions_16.xlsx"
+    remplir_fiches(modele, inbox / name, fiches=tuple(p["piste_id"] for p in pistes))
+    return name
 
 
 def _landes_offer(communes: list[tuple[str, str, float, float]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -139,7 +162,15 @@ def two_departements(demo_ws: Path, tmp_path_factory: pytest.TempPathFactory) ->
         timeout=900,
     )  # fmt: skip
     error = None if proc.returncode == 0 else (proc.stdout[-3000:] + proc.stderr[-3000:])
-    return {"ws": ws, "error": error, "seconds": time.monotonic() - started}
+    seconds = time.monotonic() - started
+    if error is None:  # the second département's T0, compared with its published build (« Suivi à mi-parcours »)
+        for args in (("t0", "freeze", "--label", f"T0-demo-{SECOND_DEPARTEMENT}", "--departement", SECOND_DEPARTEMENT),
+                     ("compare", "--t0", f"T0-demo-{SECOND_DEPARTEMENT}", "--departement", SECOND_DEPARTEMENT)):
+            proc = run_cli(*args, "--workspace", str(ws), timeout=900)
+            if proc.returncode != 0:
+                error = proc.stdout[-3000:] + proc.stderr[-3000:]
+                break
+    return {"ws": ws, "error": error, "seconds": seconds}
 
 
 @pytest.fixture(scope="session")

@@ -298,6 +298,86 @@ def test_offre_and_ecarts_match_served_file(chart_data: dict[str, Any], served_d
     assert counter["nb_fichiers_synthetiques"] == sum(bool(p["donnees_synthetiques"]) for p in provenance) > 0
 
 
+def test_mid_term_dashboard_shows_every_comparison_with_its_status(
+    api_for: Any, saved_charts: dict[str, Any], served_db: Path
+) -> None:
+    """« Suivi à mi-parcours » for a comité member of 16: each T0 / T+3 row of the served comparison, the status
+    beside every change, no change written for niveau_seul or rupture, the map and ranking only where computed."""
+    comite = api_for("comite16")
+    expected = _served_rows(served_db, "SELECT libelle, libelle_indicateur, valeur_t0_texte, valeur_t3_texte, "
+                                       "evolution_texte, statut_comparabilite_libelle, statut_comparabilite, "
+                                       "evolution_absolue FROM marts.comparaison_t0 WHERE code_departement = '16'")
+    assert expected and {r["statut_comparabilite"] for r in expected} >= {"comparable", "niveau_seul"}
+    rows = _chart_rows(comite, saved_charts["Tous les indicateurs — T0, T+3, évolution et statut de comparabilité"])
+    keys = ("libelle", "libelle_indicateur", "valeur_t0_texte", "valeur_t3_texte", "evolution_texte",
+            "statut_comparabilite_libelle")
+    assert sorted(tuple(r[k] for k in keys) for r in rows) == sorted(tuple(r[k] for k in keys) for r in expected)
+    for r in rows:
+        assert r["statut_comparabilite_libelle"], r
+        if r["statut_comparabilite_libelle"].startswith(("niveaux seulement", "rupture")):
+            assert r["evolution_texte"].startswith("non calculée"), r
+    statuts: dict[str, int] = {}  # one row per status and rule
+    for r in _chart_rows(comite, saved_charts["Comparabilité des évolutions T0 / T+3"]):
+        assert r["regle_id"] and r["regle_explication"], r
+        statuts[r["statut_comparabilite_libelle"]] = statuts.get(r["statut_comparabilite_libelle"], 0) + r["nb_indicateurs"]
+    attendu: dict[str, int] = {}
+    for r in expected:
+        attendu[r["statut_comparabilite_libelle"]] = attendu.get(r["statut_comparabilite_libelle"], 0) + 1
+    assert statuts == attendu
+    chosen = _chart_rows(comite, saved_charts["Évolution T0 / T+3 par EPCI — indicateur choisi"], DEFAULT_INDICATOR)
+    computed = [r for r in expected if r["libelle_indicateur"] == "Taux de pauvreté (seuil 60 %)"
+                and r["evolution_absolue"] is not None and r["libelle"] != "Charente"]
+    assert len(chosen) == len(computed) > 0
+    assert sorted(r["evolution"] for r in chosen) == pytest.approx(sorted(r["evolution_absolue"] for r in computed))
+
+
+def test_etape_3_dashboard_shows_the_ranked_pistes_and_the_fiches(
+    api_for: Any, saved_charts: dict[str, Any], served_db: Path, demo_ws: Path
+) -> None:
+    """« Étape 3 » for a comité member of 16: pistes in rank order per axe with their scores, the EPCI each piste
+    concerns, the fiches actions and their T0 taken from the demo's snapshot."""
+    comite = api_for("comite16")
+    pistes = _served_rows(served_db, "SELECT libelle_axe, rang, intitule, score, decision FROM marts.pistes "
+                                     "WHERE code_departement = '16' ORDER BY axe, rang")
+    rows = _chart_rows(comite, saved_charts["Pistes candidates par axe — scores et argumentaire"])
+    assert [(r["libelle_axe"], r["rang"], r["intitule"], r["score"]) for r in rows] == \
+        [(p["libelle_axe"], p["rang"], p["intitule"], p["score"]) for p in pistes]
+    scores = _chart_rows(comite, saved_charts["Score des pistes candidates (sur 4)"])
+    assert len(scores) == len(pistes) and max(r["score"] for r in scores) == max(p["score"] for p in pistes)
+    par_epci = _served_rows(served_db, "SELECT libelle, piste_id, niveau_couverture FROM marts.pistes_epci "
+                                       "WHERE code_departement = '16'")
+    rows = _chart_rows(comite, saved_charts["EPCI concernés par chaque piste"])
+    assert len(rows) == len(par_epci) > 0 and {r["niveau_couverture"] for r in rows} <= {"non couvert",
+                                                                                       "partiellement couvert"}
+    fiches = _served_rows(served_db, "SELECT piste_id, pilote FROM marts.fiches_actions WHERE code_departement = '16'")
+    assert len(fiches) == 2, "the comité's fiches of the test inbox are published"
+    rows = _chart_rows(comite, saved_charts["Fiches actions retenues par le comité"])
+    assert sorted((r["piste_id"], r["pilote"]) for r in rows) == sorted((f["piste_id"], f["pilote"]) for f in fiches)
+    snapshot = _served_rows(served_db, "SELECT 1 FROM marts.photographies_t0 WHERE label = 'T0-demo-16'")
+    assert snapshot, "the demo's T0 is listed"
+    suivi = _chart_rows(comite, saved_charts["Indicateurs des fiches actions — T0 et cibles"])
+    served_suivi = _served_rows(served_db, "SELECT piste_id, type_indicateur, libelle_indicateur, annee, t0_texte, "
+                                           "cible_texte FROM marts.suivi_indicateurs WHERE code_departement = '16'")
+    keys = ("piste_id", "type_indicateur", "libelle_indicateur", "annee", "t0_texte", "cible_texte")
+    assert sorted(tuple(r[k] for k in keys) for r in suivi) == sorted(tuple(r[k] for k in keys) for r in served_suivi)
+    resultats = _served_rows(served_db, "SELECT r.libelle, s.valeur_t0, s.millesime_t0, s.unite, s.t0_texte, s.cible "
+                                        "FROM marts.suivi_indicateurs AS s JOIN ref.ref_indicateurs AS r ON "
+                                        "r.indicateur_id = s.indicateur WHERE s.type_indicateur = 'resultat' "
+                                        "AND s.valeur_t0 IS NOT NULL")
+    assert resultats and all(r["cible"] == 16.5 for r in resultats)
+    parquet = demo_ws / "t0" / "T0-demo-16" / "indicateurs_t0.parquet"
+    frozen = {r["libelle"]: r for r in _served_rows(served_db, (
+        "SELECT r.libelle, t.valeur, t.millesime_periode, u.decimales FROM read_parquet('" + str(parquet) + "') AS t "
+        "JOIN ref.ref_indicateurs AS r USING (indicateur_id) JOIN ref.ref_unites AS u ON u.unite = r.unite "
+        "WHERE t.niveau = 'departement' AND t.code_territoire = '16' AND t.est_dernier_millesime"))}
+    for r in resultats:  # the fiche's T0 is the snapshot's, as the dashboard writes it
+        f = frozen[r["libelle"]]
+        assert r["valeur_t0"] == pytest.approx(f["valeur"]), r
+        assert r["t0_texte"] == f"{_french(f['valeur'], f['decimales'])} ({f['millesime_periode']})", r
+    comite40 = api_for("comite40")
+    assert not _chart_rows(comite40, saved_charts["Fiches actions retenues par le comité"]), "16's fiches, not 40's"
+
+
 SERVICE_MAP = "Carte des points de service sur le taux de pauvreté par EPCI"
 
 

@@ -41,6 +41,12 @@ IDENTIFYING = {
     "marts.dispositifs": ["intitule"],
     "marts.schemas_passages": ["titre", "extrait"],
     "marts.provenance": ["fichier"],
+    "marts.comparaison_t0": ["code_territoire", "libelle"],
+    "marts.carte_comparaison_t0": ["code_epci", "libelle"],
+    "marts.pistes": ["argumentaire", "epci_concernes"],
+    "marts.pistes_epci": ["code_epci", "libelle"],
+    "marts.fiches_actions": ["territoire", "fichier"],
+    "marts.suivi_indicateurs": ["fichier"],
 }
 ACCOUNTS = [("admin", None), ("comite16", "16"), ("comite40", SECOND_DEPARTEMENT), ("analyste16", "16"), ("comite16", "16")]
 

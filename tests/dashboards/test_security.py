@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.dashboards.conftest import SECOND_DEPARTEMENT, manage
+from tests.dashboards.test_bundle import DASHBOARDS
 
 pytestmark = pytest.mark.superset
 
@@ -160,7 +161,7 @@ def test_comite_sees_no_row_of_another_departement(
 def test_comite_reads_dashboards_and_nothing_else(api_for: Any, saved_charts: dict[str, Any]) -> None:
     comite = api_for("comite16")
     dashboards = comite.ok("/api/v1/dashboard/?q=(page_size:100)")["result"]
-    assert len(dashboards) == 5
+    assert len(dashboards) == len(DASHBOARDS)
     for dashboard in dashboards:
         assert comite.get(f"/api/v1/dashboard/{dashboard['id']}/charts").status_code == 200
     t0, dispositifs = saved_charts[T0_CHART], saved_charts[DISPOSITIFS_CHART]

@@ -42,6 +42,15 @@ select
         when s.valeur_t0 is null then 'T0 inconnu'
         else 'pas encore de millésime postérieur au T0'
     end)::varchar as atteinte_texte,
-    s.fichier::varchar as fichier
+    s.fichier::varchar as fichier,
+    -- read on the dashboards: « — » where a réalisation indicator has no T0 nor published value
+    (case when s.valeur_t0 is null then '—'
+          else {{ nombre_fr('s.valeur_t0', 'coalesce(u.decimales, 1)') }} || coalesce(' (' || s.millesime_t0 || ')', '')
+     end)::varchar as t0_texte,
+    {{ nombre_texte('s.cible', 'coalesce(u.decimales, 1)') }}::varchar as cible_texte,
+    (case when s.valeur_actuelle is null then '—'
+          else {{ nombre_fr('s.valeur_actuelle', 'coalesce(u.decimales, 1)') }} || ' (' || s.millesime_actuel || ')'
+     end)::varchar as valeur_actuelle_texte
 from suivi as s
 left join {{ ref('int_pistes__pistes') }} as p using (code_departement, piste_id)
+left join {{ ref('ref_unites') }} as u on u.unite = s.unite
