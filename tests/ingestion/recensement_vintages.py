@@ -1,0 +1,183 @@
+"""Recensement files of every vintage 2017-2022 in their published layout, generated at test time: the five
+base-cc themes (`base-cc-<theme>-AAAA.CSV`, upper-case extension, `;`, dot decimals, or xlsx with title rows,
+a labels row and the `CODGEO` header on sheet `COM`) and the dossier complet (`dossier_complet.csv`, RP columns
+mixed with Filosofi, births/deaths and establishment columns), each with its `meta_*` variable dictionary
+(`COD_VAR;LIB_VAR;…`, some in cp1252) beside it.
+
+The published column names of each vintage are written here, independently of the encoded dictionaries
+(`ingestion/dictionaries/insee_recensement`), which only lend their labels to the meta files. Each base
+re-expresses an older vintage (`COMPARAISON`): RP 2022 carries `P16_` columns, the 2016 diplomas in the
+nomenclature of their time (`P16_NSCOL15P_DIPLMIN` = no diploma or at most the BEPC, `P16_NSCOL15P_SUP`).
+SYNTHETIC values (deterministic, fixed seed), coherent (a part never exceeds its total).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from demo.synthetic.insee_recensement import synthetic_rp
+from ingestion.dictionaries import META_COLUMNS, encoded
+
+VINTAGES = range(2017, 2023)
+COMPARAISON = {2017: 2012, 2018: 2013, 2019: 2013, 2020: 2014, 2021: 2015, 2022: 2016}
+THEMES = ("evol-struct-pop", "emploi-pop-active", "diplomes-formation", "logement", "couples-familles-menages")
+DIPLOMES = ("DIPLMIN", "BEPC", "CAPBEP", "BAC", "SUP2", "SUP34", "SUP5")
+
+
+def _yy(year: int) -> str:
+    return f"{year % 100:02d}"
+
+
+def layout(theme: str, year: int) -> list[str]:
+    """The published columns of a base (after `CODGEO`), in the vintage's names."""
+    yy, cc = _yy(year), _yy(COMPARAISON[year])
+    if theme == "evol-struct-pop":
+        return [f"P{yy}_POP", f"P{yy}_POP2064", f"P{cc}_POP", f"P{cc}_POP2064", "SUPERF", f"NAIS{cc}{yy}",
+                f"DECE{cc}{yy}", f"P{yy}_MEN"]
+    if theme == "emploi-pop-active":
+        return [f"P{yy}_POP1564", f"P{yy}_ACT1564", f"P{yy}_ACTOCC1564", f"P{yy}_CHOM1564", f"P{cc}_POP1564",
+                f"P{cc}_ACT1564", f"P{cc}_CHOM1564"]
+    if theme == "diplomes-formation":
+        cols = [f"P{yy}_NSCOL15P", *[f"P{yy}_NSCOL15P_{d}" for d in DIPLOMES]]
+        if year == 2022:  # the 2016 counts, in the nomenclature of 2016
+            cols += [f"P{cc}_NSCOL15P", f"P{cc}_NSCOL15P_DIPLMIN", f"P{cc}_NSCOL15P_CAPBEP", f"P{cc}_NSCOL15P_BAC",
+                     f"P{cc}_NSCOL15P_SUP"]
+        return cols
+    if theme == "logement":
+        return [f"P{yy}_RP", f"P{yy}_RP_PROP", f"P{yy}_RP_LOC", f"P{yy}_RP_LOCHLMV", f"P{yy}_RP_VOIT1P",
+                f"C{yy}_RP_HSTU1P", f"C{yy}_RP_HSTU1P_SUROCC"]
+    if theme == "couples-familles-menages":
+        return [f"P{yy}_POP80P", f"P{yy}_POP80P_PSEUL", f"C{yy}_MEN", f"C{yy}_MENPSEUL", f"C{yy}_FAM",
+                f"C{yy}_FAMMONO", f"C{yy}_COUPAENF"]
+    raise ValueError(theme)
+
+
+def layout_dossier_complet(year: int) -> list[str]:
+    """RP columns of every theme (current vintage), then columns of other sources, as the dossier complet."""
+    yy, cc = _yy(year), _yy(COMPARAISON[year])
+    rp = [c for t in THEMES for c in layout(t, year) if c.startswith((f"P{yy}_", f"C{yy}_"))]
+    return [*rp[:1], f"P{cc}_POP", "SUPERF", f"NAIS{cc}{yy}", f"DECE{cc}{yy}", *rp[1:], f"NBMENFISC{yy}",
+            f"MED{yy}", f"TP60{yy}", f"ETTOT{yy}", f"NAISD{_yy(year + 2)}"]
+
+
+NON_RP_COLUMNS = ("SUPERF", "NAIS", "DECE", "NBMENFISC", "MED", "TP60", "ETTOT")
+
+
+@dataclass(frozen=True)
+class Generated:
+    path: Path
+    header: list[str]
+    values: dict[tuple[str, str], float]  # (CODGEO, published column) → value as written
+    meta: Path | None
+
+
+def vintage_values(communes: pd.DataFrame, year: int, seed: int) -> pd.DataFrame:
+    """Every published column of the vintage (all bases and the dossier complet), one row per commune, as text."""
+    yy, cc = _yy(year), _yy(COMPARAISON[year])
+    base = synthetic_rp(communes, seed=seed)
+    rng = np.random.default_rng(seed + 1000)
+    n = len(base)
+    v: dict[str, np.ndarray] = {c: base[c].to_numpy(dtype=float) for c in base.columns if c.startswith(("P_", "C_"))}
+    v["P_ACTOCC1564"] = v["P_ACT1564"] - v["P_CHOM1564"]
+    rest = v["P_NSCOL15P"] - v["P_NSCOL15P_DIPLMIN"]
+    shares = rng.dirichlet(np.ones(len(DIPLOMES) - 1), n)
+    for i, d in enumerate(DIPLOMES[1:]):
+        v[f"P_NSCOL15P_{d}"] = rest * shares[:, i]
+    out: dict[str, np.ndarray] = {}
+    for name, arr in v.items():
+        out[f"{name[0]}{yy}{name[1:]}"] = arr
+    older = rng.uniform(0.9, 1.05, n)  # one factor per commune keeps every part below its total
+    for name in ("P_POP", "P_POP2064", "P_POP1564", "P_ACT1564", "P_CHOM1564", "P_NSCOL15P"):
+        out[f"P{cc}{name[1:]}"] = v[name] * older
+    out[f"P{cc}_NSCOL15P_DIPLMIN"] = (v["P_NSCOL15P_DIPLMIN"] + v["P_NSCOL15P_BEPC"]) * older
+    out[f"P{cc}_NSCOL15P_CAPBEP"] = v["P_NSCOL15P_CAPBEP"] * older
+    out[f"P{cc}_NSCOL15P_BAC"] = v["P_NSCOL15P_BAC"] * older
+    out[f"P{cc}_NSCOL15P_SUP"] = (v["P_NSCOL15P_SUP2"] + v["P_NSCOL15P_SUP34"] + v["P_NSCOL15P_SUP5"]) * older
+    pop = v["P_POP"]
+    out["SUPERF"] = rng.uniform(3, 60, n)
+    out[f"NAIS{cc}{yy}"] = np.round(pop * 0.05)
+    out[f"DECE{cc}{yy}"] = np.round(pop * 0.06)
+    out[f"NAISD{_yy(year + 2)}"] = np.round(pop * 0.01)
+    out[f"NBMENFISC{yy}"] = np.round(pop / 2.2)
+    out[f"MED{yy}"] = np.round(rng.uniform(19_000, 25_000, n), -1)
+    out[f"TP60{yy}"] = np.round(rng.uniform(6, 25, n), 1)
+    out[f"ETTOT{yy}"] = np.round(pop * 0.08)
+    text = {c: [f"{x:.5f}".rstrip("0").rstrip(".") for x in arr] for c, arr in out.items()}
+    frame = pd.DataFrame(text)
+    frame.insert(0, "CODGEO", communes["code"].astype(str).to_numpy())
+    frame["LIBGEO"] = communes["nom"].to_numpy()
+    return frame
+
+
+def _label(column: str, year: int, dictionary: dict) -> str:
+    if column in dictionary:
+        return dictionary[column].libelle
+    return f"{column} (variable publiée en {year})"
+
+
+def write_meta(path: Path, columns: list[str], year: int, fichier: str, encoding: str = "utf-8") -> Path:
+    """`meta_<data file>`: one row per column (CODGEO first), labels of the encoded dictionary when it has them."""
+    dictionary = encoded("insee_recensement", year, fichier)
+    lines = [";".join(META_COLUMNS)]
+    for col in ["CODGEO", *columns]:
+        typ = "CHAR" if col == "CODGEO" else "NUM"
+        label = _label(col, year, dictionary)
+        lines.append(";".join([col, label, label, "", "", typ, "5" if col == "CODGEO" else ""]))
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def _written(frame: pd.DataFrame, columns: list[str]) -> dict[tuple[str, str], float]:
+    return {(code, c): float(x) for c in columns for code, x in zip(frame["CODGEO"], frame[c], strict=True)}
+
+
+def write_base(folder: Path, year: int, theme: str, values: pd.DataFrame, *, xlsx: bool = False, meta: bool = True,
+               meta_encoding: str = "utf-8") -> Generated:
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = layout(theme, year)
+    stem = f"base-cc-{theme}-{year}"
+    if xlsx:
+        path = folder / f"{stem}.xlsx"
+        _write_xlsx(path, values, columns, year, theme)
+    else:
+        path = folder / f"{stem}.CSV"
+        values[["CODGEO", *columns]].to_csv(path, sep=";", index=False, lineterminator="\n")
+    meta_path = write_meta(folder / f"meta_{stem}.CSV", columns, year, theme, meta_encoding) if meta else None
+    return Generated(path, ["CODGEO", *columns], _written(values, columns), meta_path)
+
+
+def write_dossier_complet(folder: Path, year: int, values: pd.DataFrame, *, meta: bool = True) -> Generated:
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = layout_dossier_complet(year)
+    path = folder / "dossier_complet.csv"
+    values[["CODGEO", *columns]].to_csv(path, sep=";", index=False, lineterminator="\n")
+    meta_path = write_meta(folder / "meta_dossier_complet.csv", columns, year, "dossier_complet") if meta else None
+    return Generated(path, ["CODGEO", *columns], _written(values, columns), meta_path)
+
+
+def _write_xlsx(path: Path, values: pd.DataFrame, columns: list[str], year: int, theme: str) -> None:
+    import openpyxl
+
+    dictionary = encoded("insee_recensement", year, theme)
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("COM")
+    ws.append([f"{theme} en {year} - Recensement de la population - Base communale (DONNÉES SYNTHÉTIQUES)"])
+    ws.append([f"Géographie au 01/01/{year + 3}"])
+    ws.append(["Source : Insee, RP, exploitations principale et complémentaire"])
+    ws.append([])
+    ws.append(["Code géographique", "Libellé géographique", *[_label(c, year, dictionary) for c in columns]])
+    ws.append(["CODGEO", "LIBGEO", *columns])
+    for row in values[["CODGEO", "LIBGEO", *columns]].itertuples(index=False):
+        ws.append([str(row[0]), row[1], *[float(x) for x in row[2:]]])
+    wb.save(path)
+
+
+def write_vintage(folder: Path, year: int, communes: pd.DataFrame, seed: int, *, xlsx: tuple[str, ...] = (),
+                  meta_encoding: str = "utf-8") -> dict[str, Generated]:
+    """The five bases of one vintage in `folder` (themes in `xlsx` as workbooks), keyed by theme."""
+    values = vintage_values(communes, year, seed)
+    return {t: write_base(folder, year, t, values, xlsx=t in xlsx, meta_encoding=meta_encoding) for t in THEMES}
