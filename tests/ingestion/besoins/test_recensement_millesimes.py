@@ -138,3 +138,23 @@ def test_a_meta_file_describes_an_rp_vintage_without_encoded_dictionary(tmp_path
     assert lecture.info["dictionnaires"] == ["meta_base-cc-emploi-pop-active-2023.CSV"]
     landed = _landed(lecture)
     assert landed[("16001", "P_CHOM1564", 2023)] == 70.5 and landed[("16001", "P_CHOM1564", 2017)] == 80
+
+
+@pytest.mark.parametrize("year", range(2017, 2023))
+def test_each_vintage_dictionary_maps_every_variable_the_catalogue_reads(year: int) -> None:
+    import csv
+
+    from ingestion.dictionaries import UNITES, encoded
+    from tests.conftest import REPO
+
+    seed = (REPO / "dbt_project" / "seeds" / "map_variables__indicateurs.csv").read_text(encoding="utf-8")
+    wanted = {r["variable"] for r in csv.DictReader(seed.splitlines()) if r["source_id"] == "insee_recensement"}
+    yy = f"{year % 100:02d}"
+    themes = {t: encoded("insee_recensement", year, t) for t in THEMES}
+    dossier = encoded("insee_recensement", year, "dossier_complet")
+    for fichier in [*themes.values(), dossier]:
+        assert {v.unite for v in fichier.values()} <= set(UNITES)
+    current = {v.variable: code for t in themes.values() for code, v in t.items() if code[1:3] == yy}
+    assert wanted <= set(current), wanted - set(current)
+    assert all(dossier[code].variable == variable for variable, code in current.items() if variable in wanted)
+    assert not any(v.variable for code, v in dossier.items() if not code.startswith(("P", "C")))  # non-RP: not landed
