@@ -33,7 +33,12 @@ SOURCE_ID = "insee_recensement"
 VARIABLE_RP = re.compile(r"^([PC])(\d{2})_(\w+)$")
 # What an RP variable name looks like, well formed or not: a P or C, up to 3 characters, then `_`.
 RESSEMBLE_RP = re.compile(r"^[PC][0-9A-Z]{0,3}_\w+$", re.IGNORECASE)
-BASE_CC = re.compile(r"^base-cc-(?P<theme>[a-z0-9-]+?)-\d{4}(?:[_-]geo\d{4})?\.(?:csv|xlsx)$", re.IGNORECASE)
+BASE_CC = re.compile(r"^base-cc-(?P<theme>[a-z0-9-]+?)-\d{4}(?:[_-]v\d+)?(?:[_-]geo\d{4})?\.(?:csv|xlsx)$",
+                     re.IGNORECASE)
+# INSEE names the couples-familles-ménages base `base-cc-coupl-fam-men-AAAA` (the long name is RP 2010's).
+THEMES = {"couples-familles-menages": "coupl-fam-men"}
+# Sheets of the xlsx base: `COM` and `ARM`, suffixed by the vintage in the published workbooks (`COM_2018`).
+FEUILLE = re.compile(r"^(COM|ARM)(?:_\d{4})?$", re.IGNORECASE)
 IDENTIFIANTS = ("CODGEO", "REG", "DEP", "LIBGEO")
 # Until RP 2016, `NSCOL15P_DIPLMIN` counted "no diploma or at most the BEPC"; from RP 2017 on, "no diploma or
 # at most the CEP" (the BEPC got its own column). The older count lands under another name so that it never
@@ -52,12 +57,11 @@ def _table(fichier: RecognisedFile) -> pd.DataFrame:
     if path.suffix.lower() == ".xlsx":
         sheets = read_workbook(path)
         parts = []
-        for name in ("COM", "ARM"):
-            if name in sheets:
-                body, _ = table_below_titles(path, sheets[name], name, ["CODGEO"])
-                parts.append(body)
-        if not parts:
-            raise InvalidFile(path.name, [Issue(regle="feuille « COM » absente du classeur")])
+        for name in sorted((n for n in sheets if FEUILLE.match(n)), key=lambda n: n.upper()):  # COM before ARM
+            body, _ = table_below_titles(path, sheets[name], name, ["CODGEO"])
+            parts.append(body)
+        if not [n for n in sheets if FEUILLE.match(n) and n.upper().startswith("COM")]:
+            raise InvalidFile(path.name, [Issue(regle="feuille « COM » (ou « COM_AAAA ») absente du classeur")])
         return pd.concat(parts)
     return read_delimited(path)
 
@@ -67,7 +71,8 @@ def fichier_du_dictionnaire(fichier: RecognisedFile) -> str:
     if fichier.format.id == "recensement_dossier_complet":
         return "dossier_complet"
     m = BASE_CC.match(fichier.path.name)
-    return m.group("theme").lower() if m else ""
+    theme = m.group("theme").lower() if m else ""
+    return THEMES.get(theme, theme)
 
 
 def _millesime(fichier: RecognisedFile, columns: list[str]) -> int:

@@ -1,6 +1,7 @@
 """Recensement files of every vintage 2017-2022 in their published layout, generated at test time: the five
-base-cc themes (`base-cc-<theme>-AAAA.CSV`, upper-case extension, `;`, dot decimals, or xlsx with title rows,
-a labels row and the `CODGEO` header on sheet `COM`) and the dossier complet (`dossier_complet.csv`, RP columns
+base-cc themes (`base-cc-<theme>-AAAA.CSV`, upper-case extension, `;`, dot decimals, RP 2020 employment
+republished as `…-2020_v2.CSV`; or xlsx with title rows, a labels row and the `CODGEO` header on sheet
+`COM_AAAA`) and the dossier complet (`dossier_complet.csv`, RP columns
 mixed with Filosofi, births/deaths and establishment columns), each with its `meta_*` variable dictionary
 (`COD_VAR;LIB_VAR;…`, some in cp1252) beside it.
 
@@ -24,7 +25,9 @@ from ingestion.dictionaries import META_COLUMNS, encoded
 
 VINTAGES = range(2017, 2023)
 COMPARAISON = {2017: 2012, 2018: 2013, 2019: 2013, 2020: 2014, 2021: 2015, 2022: 2016}
-THEMES = ("evol-struct-pop", "emploi-pop-active", "diplomes-formation", "logement", "couples-familles-menages")
+THEMES = ("evol-struct-pop", "emploi-pop-active", "diplomes-formation", "logement", "coupl-fam-men")
+# Republished files keep the vintage and add a version to the name.
+SUFFIXES = {(2020, "emploi-pop-active"): "_v2"}
 DIPLOMES = ("DIPLMIN", "BEPC", "CAPBEP", "BAC", "SUP2", "SUP34", "SUP5")
 
 
@@ -50,7 +53,7 @@ def layout(theme: str, year: int) -> list[str]:
     if theme == "logement":
         return [f"P{yy}_RP", f"P{yy}_RP_PROP", f"P{yy}_RP_LOC", f"P{yy}_RP_LOCHLMV", f"P{yy}_RP_VOIT1P",
                 f"C{yy}_RP_HSTU1P", f"C{yy}_RP_HSTU1P_SUROCC"]
-    if theme == "couples-familles-menages":
+    if theme == "coupl-fam-men":
         return [f"P{yy}_POP80P", f"P{yy}_POP80P_PSEUL", f"C{yy}_MEN", f"C{yy}_MENPSEUL", f"C{yy}_FAM",
                 f"C{yy}_FAMMONO", f"C{yy}_COUPAENF"]
     raise ValueError(theme)
@@ -139,7 +142,7 @@ def write_base(folder: Path, year: int, theme: str, values: pd.DataFrame, *, xls
                meta_encoding: str = "utf-8") -> Generated:
     folder.mkdir(parents=True, exist_ok=True)
     columns = layout(theme, year)
-    stem = f"base-cc-{theme}-{year}"
+    stem = f"base-cc-{theme}-{year}{SUFFIXES.get((year, theme), '')}"
     if xlsx:
         path = folder / f"{stem}.xlsx"
         _write_xlsx(path, values, columns, year, theme)
@@ -164,7 +167,7 @@ def _write_xlsx(path: Path, values: pd.DataFrame, columns: list[str], year: int,
 
     dictionary = encoded("insee_recensement", year, theme)
     wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("COM")
+    ws = wb.create_sheet(f"COM_{year}")
     ws.append([f"{theme} en {year} - Recensement de la population - Base communale (DONNÉES SYNTHÉTIQUES)"])
     ws.append([f"Géographie au 01/01/{year + 3}"])
     ws.append(["Source : Insee, RP, exploitations principale et complémentaire"])

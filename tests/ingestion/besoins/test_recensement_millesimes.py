@@ -158,3 +158,16 @@ def test_each_vintage_dictionary_maps_every_variable_the_catalogue_reads(year: i
     assert wanted <= set(current), wanted - set(current)
     assert all(dossier[code].variable == variable for variable, code in current.items() if variable in wanted)
     assert not any(v.variable for code, v in dossier.items() if not code.startswith(("P", "C")))  # non-RP: not landed
+
+
+def test_the_long_name_of_the_families_base_reads_the_coupl_fam_men_dictionary(tmp_path: Path) -> None:
+    from tests.ingestion.recensement_vintages import layout
+
+    values = vintage_values(communes_test(), 2019, seed=9)
+    columns = layout("coupl-fam-men", 2019)
+    path = tmp_path / "base-cc-couples-familles-menages-2019.csv"
+    values[["CODGEO", *columns]].to_csv(path, sep=";", index=False, lineterminator="\n")
+    fichier, lecture = _read(path)
+    assert fichier.millesime == 2019 and lecture.info["fichier_dictionnaire"] == "coupl-fam-men"
+    assert lecture.info["dictionnaires"] == ["recensement_2019.csv"]
+    assert _landed(lecture)[("16001", "C_FAMMONO", 2019)] == float(values.loc[0, "C19_FAMMONO"])
