@@ -7,8 +7,10 @@ mixed with Filosofi, births/deaths and establishment columns), each with its `me
 
 The published column names of each vintage are written here, independently of the encoded dictionaries
 (`ingestion/dictionaries/insee_recensement`), which only lend their labels to the meta files. Each base
-re-expresses an older vintage (`COMPARAISON`): RP 2022 carries `P16_` columns, the 2016 diplomas in the
-nomenclature of their time (`P16_NSCOL15P_DIPLMIN` = no diploma or at most the BEPC, `P16_NSCOL15P_SUP`).
+re-expresses an older vintage (`COMPARAISON`): RP 2022 carries `P16_` columns, the diplomas of 2013 to 2016 in
+the nomenclature of their time (`P16_NSCOL15P_DIPLMIN` = no diploma or at most the BEPC, `P16_NSCOL15P_SUP`);
+RP 2019 names the unemployed `P19_CHOMEUR1564`. The dossier complet follows the layout of the real RP 2018
+one (the bases theme after theme, then `D99_POP`, `SUPERF`, births, Filosofi, establishments, tourism).
 SYNTHETIC values (deterministic, fixed seed), coherent (a part never exceeds its total).
 """
 
@@ -29,45 +31,62 @@ THEMES = ("evol-struct-pop", "emploi-pop-active", "diplomes-formation", "logemen
 # Republished files keep the vintage and add a version to the name.
 SUFFIXES = {(2020, "emploi-pop-active"): "_v2"}
 DIPLOMES = ("DIPLMIN", "BEPC", "CAPBEP", "BAC", "SUP2", "SUP34", "SUP5")
+# Variables published under another name in some vintage (catalogue name → published name, no vintage).
+PUBLIES = {(2019, "P_CHOM1564"): "P_CHOMEUR1564"}
 
 
 def _yy(year: int) -> str:
     return f"{year % 100:02d}"
 
 
+def column(name: str, year: int) -> str:
+    """The published column of a variable (`P_CHOM1564`) in a vintage: RP 2019 names it `P19_CHOMEUR1564`."""
+    published = PUBLIES.get((year, name), name)
+    return f"{published[0]}{_yy(year)}{published[1:]}"
+
+
+def variable(col: str) -> str:
+    """The catalogue variable a published column feeds (what the warehouse should land it under)."""
+    year = 2000 + int(col[1:3])
+    name = f"{col[0]}_{col[4:]}"
+    name = {v: k for (y, k), v in PUBLIES.items() if y == year}.get(name, name)
+    return f"{name}_BEPC" if name == "P_NSCOL15P_DIPLMIN" and year < 2017 else name
+
+
 def layout(theme: str, year: int) -> list[str]:
     """The published columns of a base (after `CODGEO`), in the vintage's names."""
-    yy, cc = _yy(year), _yy(COMPARAISON[year])
+    cc = COMPARAISON[year]
+
+    def cols(names: list[str], y: int = year) -> list[str]:
+        return [column(n, y) for n in names]
+
     if theme == "evol-struct-pop":
-        return [f"P{yy}_POP", f"P{yy}_POP2064", f"P{cc}_POP", f"P{cc}_POP2064", "SUPERF", f"NAIS{cc}{yy}",
-                f"DECE{cc}{yy}", f"P{yy}_MEN"]
+        return cols(["P_POP", "P_POP0014", "P_POP1529"]) + cols(["P_POP", "P_POP0014"], cc)
     if theme == "emploi-pop-active":
-        return [f"P{yy}_POP1564", f"P{yy}_ACT1564", f"P{yy}_ACTOCC1564", f"P{yy}_CHOM1564", f"P{cc}_POP1564",
-                f"P{cc}_ACT1564", f"P{cc}_CHOM1564"]
+        return cols(["P_POP1564", "P_ACT1564", "P_ACTOCC1564", "P_CHOM1564"]) + [
+            f"P{_yy(cc)}_{n}" for n in ("POP1564", "ACT1564", "CHOM1564")]
     if theme == "diplomes-formation":
-        cols = [f"P{yy}_NSCOL15P", *[f"P{yy}_NSCOL15P_{d}" for d in DIPLOMES]]
-        if year == 2022:  # the 2016 counts, in the nomenclature of 2016
-            cols += [f"P{cc}_NSCOL15P", f"P{cc}_NSCOL15P_DIPLMIN", f"P{cc}_NSCOL15P_CAPBEP", f"P{cc}_NSCOL15P_BAC",
-                     f"P{cc}_NSCOL15P_SUP"]
-        return cols
+        new = cols(["P_NSCOL15P", *[f"P_NSCOL15P_{d}" for d in DIPLOMES]])
+        if 2013 <= cc <= 2016:  # the comparison vintage in the nomenclature of its time
+            return new + [f"P{_yy(cc)}_NSCOL15P{d}" for d in ("", "_DIPLMIN", "_CAPBEP", "_BAC", "_SUP")]
+        return new
     if theme == "logement":
-        return [f"P{yy}_RP", f"P{yy}_RP_PROP", f"P{yy}_RP_LOC", f"P{yy}_RP_LOCHLMV", f"P{yy}_RP_VOIT1P",
-                f"C{yy}_RP_HSTU1P", f"C{yy}_RP_HSTU1P_SUROCC"]
+        return cols(["P_RP", "P_MEN", "P_RP_PROP", "P_RP_LOC", "P_RP_LOCHLMV", "P_RP_VOIT1P", "C_RP_HSTU1P",
+                     "C_RP_HSTU1P_SUROCC"])
     if theme == "coupl-fam-men":
-        return [f"P{yy}_POP80P", f"P{yy}_POP80P_PSEUL", f"C{yy}_MEN", f"C{yy}_MENPSEUL", f"C{yy}_FAM",
-                f"C{yy}_FAMMONO", f"C{yy}_COUPAENF"]
+        return cols(["P_POP80P", "P_POP80P_PSEUL", "C_MEN", "C_MENPSEUL", "C_FAM", "C_FAMMONO", "C_COUPAENF"])
     raise ValueError(theme)
 
 
 def layout_dossier_complet(year: int) -> list[str]:
-    """RP columns of every theme (current vintage), then columns of other sources, as the dossier complet."""
+    """Every base's columns, theme after theme, then columns of other sources, as the dossier complet."""
     yy, cc = _yy(year), _yy(COMPARAISON[year])
-    rp = [c for t in THEMES for c in layout(t, year) if c.startswith((f"P{yy}_", f"C{yy}_"))]
-    return [*rp[:1], f"P{cc}_POP", "SUPERF", f"NAIS{cc}{yy}", f"DECE{cc}{yy}", *rp[1:], f"NBMENFISC{yy}",
-            f"MED{yy}", f"TP60{yy}", f"ETTOT{yy}", f"NAISD{_yy(year + 2)}"]
+    rp = [c for t in THEMES for c in layout(t, year)]
+    return [*rp, "D99_POP", "SUPERF", f"NAIS{cc}{yy}", f"DECE{cc}{yy}", f"NAISD{_yy(year + 2)}",
+            f"NBMENFISC{yy}", f"MED{yy}", f"TP60{yy}", f"ETTOT{yy}", f"HT{_yy(year + 3)}"]
 
 
-NON_RP_COLUMNS = ("SUPERF", "NAIS", "DECE", "NBMENFISC", "MED", "TP60", "ETTOT")
+NON_RP_COLUMNS = ("D99_", "SUPERF", "NAIS", "DECE", "NBMENFISC", "MED", "TP60", "ETTOT", "HT")
 
 
 @dataclass(frozen=True)
@@ -90,17 +109,21 @@ def vintage_values(communes: pd.DataFrame, year: int, seed: int) -> pd.DataFrame
     shares = rng.dirichlet(np.ones(len(DIPLOMES) - 1), n)
     for i, d in enumerate(DIPLOMES[1:]):
         v[f"P_NSCOL15P_{d}"] = rest * shares[:, i]
+    v["P_POP0014"] = v["P_POP"] * rng.uniform(0.12, 0.2, n)
+    v["P_POP1529"] = v["P_POP"] * rng.uniform(0.12, 0.2, n)
     out: dict[str, np.ndarray] = {}
     for name, arr in v.items():
-        out[f"{name[0]}{yy}{name[1:]}"] = arr
+        out[column(name, year)] = arr
     older = rng.uniform(0.9, 1.05, n)  # one factor per commune keeps every part below its total
-    for name in ("P_POP", "P_POP2064", "P_POP1564", "P_ACT1564", "P_CHOM1564", "P_NSCOL15P"):
+    for name in ("P_POP", "P_POP0014", "P_POP1564", "P_ACT1564", "P_CHOM1564", "P_NSCOL15P"):
         out[f"P{cc}{name[1:]}"] = v[name] * older
     out[f"P{cc}_NSCOL15P_DIPLMIN"] = (v["P_NSCOL15P_DIPLMIN"] + v["P_NSCOL15P_BEPC"]) * older
     out[f"P{cc}_NSCOL15P_CAPBEP"] = v["P_NSCOL15P_CAPBEP"] * older
     out[f"P{cc}_NSCOL15P_BAC"] = v["P_NSCOL15P_BAC"] * older
     out[f"P{cc}_NSCOL15P_SUP"] = (v["P_NSCOL15P_SUP2"] + v["P_NSCOL15P_SUP34"] + v["P_NSCOL15P_SUP5"]) * older
     pop = v["P_POP"]
+    out["D99_POP"] = np.round(pop * 0.95)
+    out[f"HT{_yy(year + 3)}"] = np.round(rng.uniform(0, 3, n))
     out["SUPERF"] = rng.uniform(3, 60, n)
     out[f"NAIS{cc}{yy}"] = np.round(pop * 0.05)
     out[f"DECE{cc}{yy}"] = np.round(pop * 0.06)

@@ -5,7 +5,8 @@ EPCI 2024 geography of Charente and synthetic values generated in each vintage's
   as xlsx; 2020: the dossier complet alone, with its Filosofi, births and establishment columns.
 - Each EPCI indicator equals the sum of its communes' numerators over the sum of their denominators, computed
   here from the generated cells, for every vintage, and carries that vintage as its millésime.
-- The 2016 diplomas re-expressed by RP 2022 (no diploma or at most the BEPC) never make a 2016 value of
+- RP 2019 publishes the unemployed as `P19_CHOMEUR1564`: its `taux_chomage_rp` is computed all the same.
+- The 2013-2016 diplomas re-expressed by RP 2018-2022 (no diploma or at most the BEPC) never make a value of
   `part_actifs_peu_diplomes` (defined on "no diploma or at most the CEP").
 """
 
@@ -20,7 +21,13 @@ import pandas as pd
 import pytest
 
 from tests.conftest import EPCI_2024, need_real, run_cli, sha256
-from tests.ingestion.recensement_vintages import Generated, vintage_values, write_dossier_complet, write_vintage
+from tests.ingestion.recensement_vintages import (
+    Generated,
+    variable,
+    vintage_values,
+    write_dossier_complet,
+    write_vintage,
+)
 
 VINTAGES = range(2017, 2023)
 DOSSIER = 2020
@@ -76,8 +83,8 @@ def _epci_rows(ws: Path, indicateur: str) -> dict[tuple[str, int], tuple]:
 def _expected(values: dict[tuple[str, str], float], epci_of: dict[str, str], num: str, den: str) -> dict[str, float]:
     sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for (code, column), value in values.items():
-        name = f"{column[0]}_{column[4:]}"
-        if column[1:3].isdigit() and name in (num, den) and code in epci_of:
+        name = variable(column) if column[1:3].isdigit() else None
+        if name in (num, den) and code in epci_of:
             sums[epci_of[code]][0 if name == num else 1] += value
     return {e: 100 * n / d for e, (n, d) in sums.items() if d}
 
@@ -105,6 +112,8 @@ def test_old_nomenclature_diplomas_never_make_the_indicator(rp_ws: dict) -> None
         landed = con.execute("select count(*) from staging.stg_insee_recensement__valeurs "
                              "where variable = 'P_NSCOL15P_DIPLMIN_BEPC' and millesime = 2016").fetchone()[0]
     assert landed == len(rp_ws["epci_of"])  # landed under its own name, one value per commune
+    assert not _epci_rows(rp_ws["ws"], "part_actifs_peu_diplomes").keys() & {(e, m) for e in rp_ws["epci_of"].values()
+                                                                            for m in (2013, 2014, 2015, 2016)}
 
 
 def test_dossier_complet_lineage_lists_the_columns_not_landed(rp_ws: dict) -> None:
@@ -113,5 +122,5 @@ def test_dossier_complet_lineage_lists_the_columns_not_landed(rp_ws: dict) -> No
     manifest = json.loads((rp_ws["ws"] / "landing" / "_manifest.json").read_text(encoding="utf-8"))
     dossier = [e for e in manifest.values() if e["fichier"] == "dossier_complet.csv"]
     assert len(dossier) == 1 and dossier[0]["millesime"] == DOSSIER
-    assert {"MED20", "TP6020", "NBMENFISC20", "ETTOT20", "SUPERF", "NAIS1420"} <= set(
+    assert {"MED20", "TP6020", "NBMENFISC20", "ETTOT20", "SUPERF", "NAIS1420", "D99_POP"} <= set(
         dossier[0]["colonnes_non_chargees"])
