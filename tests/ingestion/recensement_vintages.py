@@ -9,7 +9,8 @@ The published column names of each vintage are written here, independently of th
 (`ingestion/dictionaries/insee_recensement`), which only lend their labels to the meta files. Each base
 re-expresses an older vintage (`COMPARAISON`): RP 2022 carries `P16_` columns, the diplomas of 2013 to 2016 in
 the nomenclature of their time (`P16_NSCOL15P_DIPLMIN` = no diploma or at most the BEPC, `P16_NSCOL15P_SUP`);
-RP 2019 names the unemployed `P19_CHOMEUR1564`. The dossier complet follows the layout of the real RP 2018
+RP 2019 names the unemployed `P19_CHOMEUR1564`; RP 2022 replaces `C22_RP_HSTU1P_SUROCC` by
+`C22_RP_SUROCC_MOD` and `_ACC` (over all main residences). The dossier complet follows the layout of the real RP 2018
 one (the bases theme after theme, then `D99_POP`, `SUPERF`, births, Filosofi, establishments, tourism).
 SYNTHETIC values (deterministic, fixed seed), coherent (a part never exceeds its total).
 """
@@ -71,8 +72,11 @@ def layout(theme: str, year: int) -> list[str]:
             return new + [f"P{_yy(cc)}_NSCOL15P{d}" for d in ("", "_DIPLMIN", "_CAPBEP", "_BAC", "_SUP")]
         return new
     if theme == "logement":
-        return cols(["P_RP", "P_MEN", "P_RP_PROP", "P_RP_LOC", "P_RP_LOCHLMV", "P_RP_VOIT1P", "C_RP_HSTU1P",
-                     "C_RP_HSTU1P_SUROCC"])
+        # RP 2022 counts overcrowding over all main residences (moderate, severe), no longer without the
+        # one-person studios: C22_RP_HSTU1P_SUROCC is gone.
+        suroccupation = (["C_RP_NORME", "C_RP_SUROCC_MOD", "C_RP_SUROCC_ACC"] if year >= 2022 else
+                         ["C_RP_HSTU1P", "C_RP_HSTU1P_SUROCC"])
+        return cols(["P_RP", "P_MEN", "P_RP_PROP", "P_RP_LOC", "P_RP_LOCHLMV", "P_RP_VOIT1P", *suroccupation])
     if theme == "coupl-fam-men":
         return cols(["P_POP80P", "P_POP80P_PSEUL", "C_MEN", "C_MENPSEUL", "C_FAM", "C_FAMMONO", "C_COUPAENF"])
     raise ValueError(theme)
@@ -109,6 +113,9 @@ def vintage_values(communes: pd.DataFrame, year: int, seed: int) -> pd.DataFrame
     shares = rng.dirichlet(np.ones(len(DIPLOMES) - 1), n)
     for i, d in enumerate(DIPLOMES[1:]):
         v[f"P_NSCOL15P_{d}"] = rest * shares[:, i]
+    v["C_RP_SUROCC_MOD"] = v["C_RP_HSTU1P"] * rng.uniform(0.05, 0.12, n)
+    v["C_RP_SUROCC_ACC"] = v["C_RP_HSTU1P"] * rng.uniform(0.0, 0.03, n)
+    v["C_RP_NORME"] = v["C_RP_HSTU1P"] * rng.uniform(0.3, 0.5, n)
     v["P_POP0014"] = v["P_POP"] * rng.uniform(0.12, 0.2, n)
     v["P_POP1529"] = v["P_POP"] * rng.uniform(0.12, 0.2, n)
     out: dict[str, np.ndarray] = {}
