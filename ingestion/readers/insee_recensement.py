@@ -57,7 +57,7 @@ def _table(fichier: RecognisedFile) -> pd.DataFrame:
     if path.suffix.lower() == ".xlsx":
         sheets = read_workbook(path)
         parts = []
-        for name in sorted((n for n in sheets if FEUILLE.match(n)), key=lambda n: n.upper()):  # COM before ARM
+        for name in sorted((n for n in sheets if FEUILLE.match(n)), key=lambda n: not n.upper().startswith("COM")):
             body, _ = table_below_titles(path, sheets[name], name, ["CODGEO"])
             parts.append(body)
         if not [n for n in sheets if FEUILLE.match(n) and n.upper().startswith("COM")]:

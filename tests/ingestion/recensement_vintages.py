@@ -169,13 +169,16 @@ def _written(frame: pd.DataFrame, columns: list[str]) -> dict[tuple[str, str], f
 
 
 def write_base(folder: Path, year: int, theme: str, values: pd.DataFrame, *, xlsx: bool = False, meta: bool = True,
-               meta_encoding: str = "utf-8") -> Generated:
+               meta_encoding: str = "utf-8", arm: pd.DataFrame | None = None) -> Generated:
+    """One base; `arm`: rows of municipal arrondissements (xlsx only, sheet `ARM_AAAA`)."""
     folder.mkdir(parents=True, exist_ok=True)
     columns = layout(theme, year)
     stem = f"base-cc-{theme}-{year}{SUFFIXES.get((year, theme), '')}"
     if xlsx:
         path = folder / f"{stem}.xlsx"
-        _write_xlsx(path, values, columns, year, theme)
+        _write_xlsx(path, values, columns, year, theme, arm)
+        if arm is not None:
+            values = pd.concat([values, arm])
     else:
         path = folder / f"{stem}.CSV"
         values[["CODGEO", *columns]].to_csv(path, sep=";", index=False, lineterminator="\n")
@@ -192,25 +195,33 @@ def write_dossier_complet(folder: Path, year: int, values: pd.DataFrame, *, meta
     return Generated(path, ["CODGEO", *columns], _written(values, columns), meta_path)
 
 
-def _write_xlsx(path: Path, values: pd.DataFrame, columns: list[str], year: int, theme: str) -> None:
+def _write_xlsx(path: Path, values: pd.DataFrame, columns: list[str], year: int, theme: str,
+                arm: pd.DataFrame | None) -> None:
+    """Sheets `COM_AAAA` and `ARM_AAAA` (municipal arrondissements), 5 rows above the code header."""
     import openpyxl
 
     dictionary = encoded("insee_recensement", year, theme)
     wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet(f"COM_{year}")
-    ws.append([f"{theme} en {year} - Recensement de la population - Base communale (DONNÉES SYNTHÉTIQUES)"])
-    ws.append([f"Géographie au 01/01/{year + 3}"])
-    ws.append(["Source : Insee, RP, exploitations principale et complémentaire"])
-    ws.append([])
-    ws.append(["Code géographique", "Libellé géographique", *[_label(c, year, dictionary) for c in columns]])
-    ws.append(["CODGEO", "LIBGEO", *columns])
-    for row in values[["CODGEO", "LIBGEO", *columns]].itertuples(index=False):
-        ws.append([str(row[0]), row[1], *[float(x) for x in row[2:]]])
+    for sheet, rows in ((f"COM_{year}", values), (f"ARM_{year}", arm)):
+        if rows is None:
+            continue
+        ws = wb.create_sheet(sheet)
+        ws.append([f"{theme} en {year} - Recensement de la population - Base communale (DONNÉES SYNTHÉTIQUES)"])
+        ws.append([f"Géographie au 01/01/{year + 3}"])
+        ws.append(["Source : Insee, RP, exploitations principale et complémentaire"])
+        ws.append([])
+        ws.append(["Code géographique", "Libellé géographique", *[_label(c, year, dictionary) for c in columns]])
+        ws.append(["CODGEO", "LIBGEO", *columns])
+        for row in rows[["CODGEO", "LIBGEO", *columns]].itertuples(index=False):
+            ws.append([str(row[0]), row[1], *[float(x) for x in row[2:]]])
     wb.save(path)
 
 
 def write_vintage(folder: Path, year: int, communes: pd.DataFrame, seed: int, *, xlsx: tuple[str, ...] = (),
-                  meta_encoding: str = "utf-8") -> dict[str, Generated]:
-    """The five bases of one vintage in `folder` (themes in `xlsx` as workbooks), keyed by theme."""
+                  meta_encoding: str = "utf-8", arm: pd.DataFrame | None = None) -> dict[str, Generated]:
+    """The five bases of one vintage in `folder` (themes in `xlsx` as workbooks, with the arrondissements
+    `arm` — code, nom, population — on their ARM sheet), keyed by theme."""
     values = vintage_values(communes, year, seed)
-    return {t: write_base(folder, year, t, values, xlsx=t in xlsx, meta_encoding=meta_encoding) for t in THEMES}
+    arm_values = vintage_values(arm, year, seed + 1) if arm is not None else None
+    return {t: write_base(folder, year, t, values, xlsx=t in xlsx, meta_encoding=meta_encoding,
+                          arm=arm_values if t in xlsx else None) for t in THEMES}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from expectations.runner import validate
@@ -42,8 +43,10 @@ def _landed(lecture) -> dict[tuple[str, str, int], float]:
 @pytest.mark.parametrize("year", range(2017, 2023))
 def test_every_base_cc_of_the_vintage_lands_under_the_catalogue_variables(tmp_path: Path, year: int) -> None:
     cc = COMPARAISON[year]
+    arrondissements = pd.DataFrame({"code": ["13201", "13202"], "nom": ["Marseille 1er", "Marseille 2e"],
+                                    "population": [40_000, 25_000]})
     gen = write_vintage(tmp_path, year, communes_test(), seed=year, xlsx=("logement",) if year == 2018 else (),
-                        meta_encoding="cp1252" if year == 2017 else "utf-8")
+                        meta_encoding="cp1252" if year == 2017 else "utf-8", arm=arrondissements)
     # Data files only: each meta file is read with its data file (also beside the xlsx base).
     known, unknown = scan_inbox(tmp_path)
     assert sorted(k.path.name for k in known) == sorted(g.path.name for g in gen.values()) and unknown == []
@@ -66,6 +69,8 @@ def test_every_base_cc_of_the_vintage_lands_under_the_catalogue_variables(tmp_pa
         assert landed[(code, name, year)] == pytest.approx(gen[theme].values[(code, published)]), name
     if year == 2019:  # the unemployed are published as P19_CHOMEUR1564
         assert "P19_CHOMEUR1564" in gen["emploi-pop-active"].header
+    if year == 2018:  # the xlsx base: sheets COM_2018 and ARM_2018
+        assert landed[("13202", "P_RP", 2018)] == pytest.approx(gen["logement"].values[("13202", "P18_RP")])
     # The older vintage re-expressed in the file keeps its own millésime.
     ccyy = f"{cc % 100:02d}"
     assert landed[(code, "P_CHOM1564", cc)] == pytest.approx(gen["emploi-pop-active"].values[(code,
