@@ -4,15 +4,15 @@ Columns: `CODGEO` [+ `REG`, `DEP`, `LIBGEO`] then `Pyy_*` (exploitation principa
 (complémentaire). Landed long: `P21_POP1564` → variable `P_POP1564`, millésime 2021. A file re-expresses
 older vintages (the RP 2022 bases carry `P16_`/`P11_` columns, the dossier complet `P21_` and `P15_`): each
 column carries its own millésime. The xlsx base-cc has title rows, a row of French labels, then the code
-header row (`CODGEO`…) on sheets `COM` (and `ARM`).
+header row (`CODGEO`…) on sheets `COM_AAAA` and `ARM_AAAA` (or `COM`, `ARM`).
 
 Which columns are RP variables, and the name each lands under, comes from the variable dictionary of the
 vintage (`ingestion/dictionaries/insee_recensement/recensement_AAAA.csv`, one `FICHIER` per base-cc theme and
-`dossier_complet`), completed by the `meta_*` file INSEE publishes beside the data file. The dossier complet
-(and the base evol-struct-pop) also hold non-RP columns (Filosofi `MED21`, births `NAIS1521`, establishments
-`ETTOT21`, `SUPERF`…): they are not landed by this source, only listed (`colonnes_non_chargees`, kept in the
-landing manifest). A column that looks like an RP variable but is malformed (`P2X_POP`, `p21_pop`) refuses
-the file.
+`dossier_complet`), completed by the `meta_*` file INSEE publishes beside the data file: it maps the names
+that change across vintages (`P19_CHOMEUR1564` → `P_CHOM1564`). The dossier complet also holds non-RP columns
+(historical counts `D99_POP`, `SUPERF`, births `NAIS1521`, Filosofi `MED21`, establishments `ETTOT21`…): they
+are not landed by this source, only listed (`colonnes_non_chargees`, kept in the landing manifest). A column
+that looks like an RP variable but is malformed (`P2X_POP`, `p21_pop`) refuses the file.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ FEUILLE = re.compile(r"^(COM|ARM)(?:_\d{4})?$", re.IGNORECASE)
 IDENTIFIANTS = ("CODGEO", "REG", "DEP", "LIBGEO")
 # Until RP 2016, `NSCOL15P_DIPLMIN` counted "no diploma or at most the BEPC"; from RP 2017 on, "no diploma or
 # at most the CEP" (the BEPC got its own column). The older count lands under another name so that it never
-# feeds an indicator defined on the newer one (RP 2022 re-expresses the 2016 count with the old nomenclature).
+# feeds an indicator defined on the newer one (RP 2018-2022 re-express the 2013-2016 counts in their own
+# nomenclature).
 AVANT_2017 = {"P_NSCOL15P_DIPLMIN": "P_NSCOL15P_DIPLMIN_BEPC"}
 # (part, total) pairs without the vintage: P_POP1564 ≤ P_POP, etc.
 EMBOITEMENTS = [("P_POP1564", "P_POP"), ("P_POP2064", "P_POP"), ("P_POP75P", "P_POP"), ("P_POP80P", "P_POP75P"),
