@@ -82,7 +82,7 @@ def test_every_base_cc_of_the_vintage_lands_under_the_catalogue_variables(tmp_pa
             gen["diplomes-formation"].values[(code, f"P{ccyy}_NSCOL15P_DIPLMIN")])
 
 
-@pytest.mark.parametrize("year", [2017, 2021])
+@pytest.mark.parametrize("year", range(2017, 2023))
 def test_dossier_complet_lands_its_rp_columns_only(tmp_path: Path, year: int) -> None:
     yy = f"{year % 100:02d}"
     gen = write_dossier_complet(tmp_path, year, vintage_values(communes_test(), year, seed=7))
