@@ -145,6 +145,8 @@ class Landing:
             "synthetique": synthetique, "tables": {},
             "url": (origine or {}).get("url"), "recupere_le": (origine or {}).get("recupere_le"),
         }
+        if result.info.get("colonnes_non_chargees"):  # columns of the file this source does not land
+            entry["colonnes_non_chargees"] = list(result.info["colonnes_non_chargees"])
         for entity, frame in result.tables.items():
             table = typed(frame, landing_schemas()[entity])
             lineage = pa.Table.from_pandas(_lineage(entry, fichier, sha256, table.num_rows), preserve_index=False)

@@ -110,7 +110,7 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # that uses one is end-to-end. `make test-fast` leaves them out (a developer's loop of a minute or two); CI
 # (`make test`) runs everything.
 E2E_FIXTURES = {"demo_ws", "charente_ws", "small_ws", "two_departements", "served_db", "superset_server",
-                "besoins_ws", "t0_ws", "compare_ws"}
+                "besoins_ws", "t0_ws", "compare_ws", "rp_ws"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -2,7 +2,8 @@
 
 Each CSV of `ingestion/dictionaries/<source_id>/` keeps the columns of the `meta_*` files that INSEE
 publishes beside each data file (`COD_VAR;LIB_VAR;LIB_VAR_LONG;COD_MOD;LIB_MOD;TYPE_VAR;LONG_VAR`, `;`-separated)
-and adds three: `FICHIER` (which published file of the vintage: `DISP`, `DISP_Pauvres`, `cc`, `long`),
+and adds three: `FICHIER` (which published file of the vintage: `DISP`, `DISP_Pauvres`, `cc`, `long` for
+Filosofi; the theme of a recensement base `base-cc-<theme>-AAAA`, or `dossier_complet`),
 `UNITE` (what the numbers are, which decides the checks) and `VARIABLE` (the name the value is landed under,
 the one `map_variables__indicateurs` reads: `AGE1TP6016` → `TP60AGE1`).
 
@@ -91,11 +92,13 @@ def companion_meta(path: Path) -> Path | None:
 
 
 def is_companion_meta(path: Path) -> bool:
-    """A `meta_*` file whose data file is beside it: read with that file, never a file of its own."""
+    """A `meta_*` file whose data file is beside it: read with that file, never a file of its own.
+
+    The data file may have another extension (`meta_base-cc-logement-2021.CSV` beside the xlsx base)."""
     if not path.name.lower().startswith("meta_"):
         return False
-    stem = path.name[len("meta_"):].lower()
-    return any(p.name.lower() == stem for p in path.parent.iterdir() if p.is_file())
+    stem = Path(path.name[len("meta_"):]).stem.lower()
+    return any(p.stem.lower() == stem for p in path.parent.iterdir() if p.is_file() and p != path)
 
 
 def read_meta(path: Path) -> list[dict[str, str]]:
