@@ -164,6 +164,7 @@ def main() -> None:
         if not args.sans_dix_fois:
             big = ten_fold_inbox(inbox, root / "inbox_dix_fois")
             results["taille_entree_dix_fois_mo"] = round(_size_mb(big), 1)
+            results["scan_duckdb_dix_fois_s"], results["lignes_scannees_dix_fois"] = raw_scan(big)
             runs += [("france_entiere_dix_fois", "tous", "ws_france_dix_fois", big, False)]
     airflow_home = root / "airflow_home"
     if not args.sans_airflow:
@@ -187,6 +188,7 @@ def main() -> None:
     if "france_entiere_dix_fois" in results:
         results["croissance_dix_fois"] = {
             "entree": round(results["taille_entree_dix_fois_mo"] / results["taille_entree_mo"], 1),
+            "lignes": round(results["lignes_scannees_dix_fois"] / results["lignes_scannees"], 1),
             "duree": round(results["france_entiere_dix_fois"]["duree_s"] / results["france_entiere"]["duree_s"], 1)}
     print(json.dumps(results, ensure_ascii=False, indent=2))
     print(f"\nEntrées : {results['fichiers_entree']} fichiers, {results['taille_entree_mo']} Mo ; "
@@ -199,7 +201,8 @@ def main() -> None:
               f"{'nouvelle version' if r['nouvelle_version'] else 'aucune nouvelle version'}")
     if "croissance_dix_fois" in results:
         g = results["croissance_dix_fois"]
-        print(f"France entière, entrée × {g['entree']} ({results['taille_entree_dix_fois_mo']} Mo) : durée × {g['duree']}")
+        print(f"France entière avec les panels : entrée × {g['entree']} en octets "
+              f"({results['taille_entree_dix_fois_mo']} Mo), × {g['lignes']} en lignes ; durée × {g['duree']}")
 
 
 if __name__ == "__main__":

@@ -26,8 +26,6 @@ COLUMNS: list[tuple[str, str, int]] = [
     ("direction_libelle", "Direction", 14), ("statut_comparabilite_libelle", "Comparabilité", 30),
     ("regle_explication", "Pourquoi", 70), ("geographie", "Géographie utilisée", 60),
 ]
-DIRECTIONS = {"amelioration": "amélioration", "degradation": "dégradation", "stable": "stable",
-              "hausse": "hausse (sans sens de lecture)", "baisse": "baisse (sans sens de lecture)"}
 FILLS = {"amélioration": "C6EFCE", "dégradation": "FFC7CE", "stable": "EDEDED"}
 STATUTS = [
     ("comparable", "Même source, même méthode, même périmètre : l'évolution se lit."),
@@ -100,9 +98,8 @@ def write(rows: list[dict[str, Any]], target: Path, titre: str) -> dict[str, int
             if header == "Comparabilité":
                 cell.comment = Comment("\n".join(f"{s} : {t}" for s, t in STATUTS), "pacte")
         for i, r in enumerate(axes[axe], start=2):
-            values = {**r, "direction_libelle": DIRECTIONS.get(r.get("direction") or "", "non calculée")}
             for j, (col, _, _) in enumerate(COLUMNS, start=1):
-                ws.cell(i, j, values.get(col))
+                ws.cell(i, j, r.get(col))
         last = len(axes[axe]) + 1
         ws.freeze_panes = "B2"
         ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{last}"

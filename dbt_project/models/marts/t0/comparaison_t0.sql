@@ -81,6 +81,7 @@ select
           when e.statut_comparabilite = 'rupture' then 'non calculée — rupture de série'
           else 'non calculée — valeur absente' end)::varchar as evolution_texte,
     coalesce(case e.direction when 'amelioration' then 'amélioration' when 'degradation' then 'dégradation'
+                  when 'hausse' then 'hausse (sans sens de lecture)' when 'baisse' then 'baisse (sans sens de lecture)'
                   else e.direction end, 'non calculée')::varchar as direction_libelle,
     {{ build_id() }}::varchar as build_id
 from directions as e
