@@ -95,7 +95,8 @@ def timed_run(departement: str, inbox: Path, workspace: Path, airflow_home: Path
     elapsed = time.perf_counter() - start
     out, err = proc.communicate()
     if proc.returncode != 0 or "state=failed" in out + err:
-        sys.exit(f"Échec de l'exécution ({departement}) :\n{out[-2000:]}\n{err[-2000:]}")
+        raise RuntimeError(f"Échec de l'exécution ({departement}, {elapsed:.0f} s, pic {peak_pss / 2**20:.0f} Mio) :\n"
+                           f"{out[-1500:]}\n{err[-1500:]}")
     return elapsed, peak_pss / 2**20, peak_rss / 2**20
 
 
@@ -176,7 +177,12 @@ def main() -> None:
         if label in ("un_departement", "airflow_un_departement") or label.startswith(("france", "airflow_france")):
             shutil.rmtree(ws, ignore_errors=True)
         versions = len(list((ws / "serving" / "versions").glob("*"))) if ws.exists() else 0
-        wall, peak, peak_rss = timed_run(dep, source, ws, airflow_home if airflow else None)
+        try:
+            wall, peak, peak_rss = timed_run(dep, source, ws, airflow_home if airflow else None)
+        except RuntimeError as exc:  # reported with the other figures, not lost with them
+            results[label] = {"departements": dep, "echec": str(exc)}
+            print(exc, file=sys.stderr)
+            continue
         nouvelle_version = len(list((ws / "serving" / "versions").glob("*"))) > versions
         with duckdb.connect(str(ws / "serving" / "pacte.duckdb"), read_only=True) as con:
             epci = con.execute("select count(distinct code_epci) from marts.indicateurs_epci").fetchone()[0]
@@ -185,7 +191,7 @@ def main() -> None:
                           "somme_rss_max_mio": round(peak_rss),
                           "ratio_scan": round(wall / scan_s, 1), "epci": epci, "communes": communes,
                           "nouvelle_version": nouvelle_version}
-    if "france_entiere_dix_fois" in results:
+    if "duree_s" in results.get("france_entiere_dix_fois", {}) and "duree_s" in results.get("france_entiere", {}):
         results["croissance_dix_fois"] = {
             "entree": round(results["taille_entree_dix_fois_mo"] / results["taille_entree_mo"], 1),
             "lignes": round(results["lignes_scannees_dix_fois"] / results["lignes_scannees"], 1),
@@ -195,6 +201,9 @@ def main() -> None:
           f"scan DuckDB brut : {results['scan_duckdb_s']} s ({scan_rows} lignes)")
     for label, *_ in runs:
         r = results[label]
+        if "echec" in r:
+            print(f"{label:32s} : ÉCHEC — {r['echec'].splitlines()[0]}")
+            continue
         print(f"{label:32s} : {r['duree_s']:7.1f} s, pic mémoire {r['memoire_max_mio']} Mio (PSS ; somme des RSS "
               f"{r['somme_rss_max_mio']} Mio), "
               f"{r['ratio_scan']} × le scan brut, {r['epci']} EPCI, {r['communes']} communes, "
