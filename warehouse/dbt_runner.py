@@ -38,7 +38,13 @@ class BuildFailed(PacteError):
         self.echecs, self.journal = echecs, journal
         self.total = len(echecs) if total is None else total
         detail = "; ".join(echecs[:8]) + (f" ; … ({self.total - 8} de plus)" if self.total > 8 else "")
-        super().__init__(f"La construction dbt a échoué ({self.total} erreur(s)) : {detail}. Journal : {journal}")
+        conseil = ""
+        if any("Out of Memory" in e for e in echecs):  # DuckDB's cap (dbt_project/profiles.yml)
+            conseil = (f" Mémoire de construction insuffisante pour ces entrées : relancez avec une limite plus haute, "
+                       f"par exemple PACTE_DUCKDB_MEMOIRE=1500MB (actuellement "
+                       f"{os.environ.get('PACTE_DUCKDB_MEMOIRE', '900MB')}).")
+        super().__init__(f"La construction dbt a échoué ({self.total} erreur(s)) : {detail}.{conseil} "
+                         f"Journal : {journal}")
 
     def __reduce__(self) -> tuple[type, tuple[list[str], str, int]]:
         # Raised in the dbt child process (DbtRunner(background=True)) and sent back through a pipe.

@@ -85,30 +85,17 @@ valeurs_agregees as (
     from valeurs
     group by {{ k }}, indicateur_id, millesime, periode
 ),
--- The components of the ratios, summed per variable first, then per component: DISTINCT aggregates cannot
--- spill in DuckDB and ran out of memory on ten years of commune panels (bench/benchmark.py, 10× case).
--- nb_codes is the most codes one variable was summed over (> 1 when communes merged since the data vintage).
-par_variable as (
+composantes as (
     select {% for c in keys %}v.{{ c }}, {% endfor %}m.indicateur_id, m.role, v.millesime,
-           case when m.role = 'denominateur' then '' else coalesce(v.periode, '') end as periode, v.variable,
+           case when m.role = 'denominateur' then '' else coalesce(v.periode, '') end as periode,
            sum(m.signe * v.valeur) as valeur,
            bool_and(v.statut = 'ok') as tout_ok,
            bool_or(v.statut = 'secret') as un_secret,
-           count(*) as nb_codes,
+           count(distinct v.variable) as nb_variables,
+           count(distinct v.code_geo) as nb_codes,
            bool_or(v.donnees_synthetiques) as donnees_synthetiques
     from v
     join m on m.source_id = v.source_id and m.variable = v.variable and m.role in ('numerateur', 'denominateur')
-    group by all
-),
-composantes as (
-    select {{ k }}, indicateur_id, role, millesime, periode,
-           sum(valeur) as valeur,
-           bool_and(tout_ok) as tout_ok,
-           bool_or(un_secret) as un_secret,
-           count(*) as nb_variables,
-           max(nb_codes) as nb_codes,
-           bool_or(donnees_synthetiques) as donnees_synthetiques
-    from par_variable
     group by all
 ),
 attendues as (
