@@ -17,8 +17,8 @@ SEED = DBT_PROJECT / "seeds" / "ref_pistes_annexe1.csv"
 
 def _rebuild_pistes(path: Path, work: Path) -> None:
     """`dbt build` of the pistes models only, the way every build runs dbt (warehouse.dbt_runner)."""
-    modeles, tests = run_dbt(path, work, extra=("-s", "int_pistes__pistes", "pistes"))
-    assert modeles == 2 and tests > 0
+    modeles, tests = run_dbt(path, work, extra=("-s", "int_pistes__ecarts_epci", "int_pistes__pistes", "pistes"))
+    assert modeles == 3 and tests > 0
 
 
 def _pistes(path: Path) -> dict[str, tuple]:

@@ -160,6 +160,9 @@ def test_the_workbook_has_one_sheet_per_axe_explained_statuses_colours_frozen_he
                 "libelle_indicateur": indicateur, "unite": "%", "valeur_t0": 10.0, "millesime_periode_t0": "2019",
                 "valeur_t3": 12.0, "millesime_periode_t3": "2021", "evolution_absolue": 2.0,
                 "evolution_relative": 20.0, "direction": direction, "statut_comparabilite": statut,
+                # as marts.comparaison_t0 writes it
+                "direction_libelle": {"amelioration": "amélioration", "degradation": "dégradation",
+                                      None: "non calculée"}.get(direction, direction),
                 "statut_comparabilite_libelle": statut, "regle_explication": "pourquoi", "geographie": "COG 2026"}
 
     rows = [row("1", "Familles monoparentales", "degradation", "comparable"),
