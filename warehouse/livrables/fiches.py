@@ -40,29 +40,36 @@ def _indicateurs_piste() -> dict[str, list[str]]:
         return {r["piste_id"]: [i.strip() for i in r["indicateurs_besoin"].split(";")] for r in csv.DictReader(fh)}
 
 
-def valeurs_t0(ws_root: Path, served: Path, departement: str, label: str | None) -> tuple[dict[str, tuple], str]:
-    """indicateur_id → (valeur, millésime, statut) of the département's latest millésime, and where it comes
-    from (French)."""
-    requete = ("select indicateur_id, valeur, millesime_periode, statut_libelle from {table} "
-               "where niveau = 'departement' and code_territoire = $dep and est_dernier_millesime")
-    if label:
-        from warehouse.t0.manifest import load
+T0_REQUETE = ("select indicateur_id, valeur, millesime_periode, statut_libelle from {table} "
+              "where niveau = 'departement' and code_territoire = $dep and est_dernier_millesime")
 
-        folder, manifest = load(ws_root, label)
-        with duckdb.connect() as con:
-            table = f"read_parquet('{folder / 'indicateurs_t0.parquet'}')"
-            rows = con.execute(requete.format(table=table), {"dep": departement}).fetchall()
-        origine = (f"photographie {label} (figée le {manifest.get('cree_le', '—')}, version "
-                   f"{manifest.get('build_id', '—')})")
-    else:
-        with duckdb.connect(str(served), read_only=True) as con:
-            rows = con.execute(requete.format(table="marts.indicateurs_t0"), {"dep": departement}).fetchall()
-            build_id = con.execute("select build_id from construction.parametres").fetchone()[0]
-        origine = f"construction publiée {build_id} (aucune photographie T0 nommée)"
+
+def valeurs_photographie(ws_root: Path, departement: str, label: str) -> tuple[dict[str, tuple], str]:
+    """indicateur_id → (valeur, millésime, statut) of the département's latest millésime in a frozen snapshot,
+    and its French description."""
+    from warehouse.t0.manifest import load
+
+    folder, manifest = load(ws_root, label)
+    with duckdb.connect() as con:
+        table = f"read_parquet('{folder / 'indicateurs_t0.parquet'}')"
+        rows = con.execute(T0_REQUETE.format(table=table), {"dep": departement}).fetchall()
     if not rows:
-        raise PacteError(f"Aucune valeur T0 pour le département {departement}"
-                         + (f" dans la photographie {label}." if label else " dans l'entrepôt publié."))
+        raise PacteError(f"Aucune valeur T0 pour le département {departement} dans la photographie {label}.")
+    origine = f"photographie {label} (figée le {manifest.get('cree_le', '—')}, version {manifest.get('build_id', '—')})"
     return {r[0]: r[1:] for r in rows}, origine
+
+
+def valeurs_t0(ws_root: Path, served: Path, departement: str, label: str | None) -> tuple[dict[str, tuple], str]:
+    """indicateur_id → (valeur, millésime, statut) of the département's latest millésime, from the named
+    snapshot, else from the published build, and where it comes from (French)."""
+    if label:
+        return valeurs_photographie(ws_root, departement, label)
+    with duckdb.connect(str(served), read_only=True) as con:
+        rows = con.execute(T0_REQUETE.format(table="marts.indicateurs_t0"), {"dep": departement}).fetchall()
+        build_id = con.execute("select build_id from construction.parametres").fetchone()[0]
+    if not rows:
+        raise PacteError(f"Aucune valeur T0 pour le département {departement} dans l'entrepôt publié.")
+    return {r[0]: r[1:] for r in rows}, f"construction publiée {build_id} (aucune photographie T0 nommée)"
 
 
 def pistes_retenues(served: Path, departement: str) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 The fiches template (`bin/pacte template fiches-actions --t0 LABEL`) writes each résultat indicator's T0 with
 « photographie LABEL (figée le …) » as its source. When the filled workbook comes back, each such T0 is read
-again from that snapshot (`warehouse.livrables.fiches.valeurs_t0`, the function that filled it): a value typed
+again from that snapshot (`warehouse.livrables.fiches.valeurs_photographie`, which filled it): a value typed
 over, a millésime changed or a snapshot that this workspace does not hold is refused, naming sheet, column and
 row. A T0 taken from the published build (no snapshot named) cannot be checked later — builds change — and is
 published as written, with its source.
@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ingestion.errors import InvalidFile, Issue, PacteError
-from warehouse.livrables.fiches import unit_decimals, valeurs_t0
+from warehouse.livrables.fiches import unit_decimals, valeurs_photographie
 
 SOURCE_PHOTOGRAPHIE = re.compile(r"^photographie (?P<label>\S+) \(figée le")
 VALEUR, MILLESIME, SOURCE = "Valeur T0", "Millésime T0", "Source du T0"
@@ -40,8 +40,7 @@ def check_fiches_t0(workspace_root: Path, fichier: str, indicateurs: pd.DataFram
         label, key = match["label"], (match["label"], str(row.code_departement))
         if key not in frozen:
             try:
-                # served file unused: the values come from the snapshot alone
-                frozen[key] = valeurs_t0(workspace_root, workspace_root, key[1], label)[0]
+                frozen[key] = valeurs_photographie(workspace_root, key[1], label)[0]
             except PacteError as exc:  # unknown or unreadable snapshot, or none of the département's rows
                 frozen[key] = exc
         values = frozen[key]
