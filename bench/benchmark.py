@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -72,8 +71,8 @@ def _tree_memory(proc: psutil.Process) -> tuple[int, int]:
     return pss, rss
 
 
-def timed_run(departement: str, inbox: Path, workspace: Path, airflow_home: Path | None = None,
-              extra_env: dict[str, str] | None = None) -> tuple[float, float, float]:
+def timed_run(departement: str, inbox: Path, workspace: Path, airflow_home: Path | None = None
+              ) -> tuple[float, float, float]:
     """Wall seconds and peak memory (MiB, whole process tree sampled every 50 ms: PSS sum, RSS sum) of one
     `bin/pacte run` in the given workspace, or of `airflow dags test pacte_diagnostic` with `airflow_home`."""
     if airflow_home is None:
@@ -85,8 +84,6 @@ def timed_run(departement: str, inbox: Path, workspace: Path, airflow_home: Path
         conf = {"departement": departement, "inbox": str(inbox), "workspace": str(workspace)}
         command = [sys.executable, "-m", "airflow", "dags", "test", "pacte_diagnostic", "-c", json.dumps(conf)]
         env = airflow_env(airflow_home)
-    if extra_env:
-        env = {**(env or os.environ), **extra_env}
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak_pss = peak_rss = 0
@@ -101,11 +98,6 @@ def timed_run(departement: str, inbox: Path, workspace: Path, airflow_home: Path
         raise RuntimeError(f"Échec de l'exécution ({departement}, {elapsed:.0f} s, pic {peak_pss / 2**20:.0f} Mio) :\n"
                            f"{out[-1500:]}\n{err[-1500:]}")
     return elapsed, peak_pss / 2**20, peak_rss / 2**20
-
-
-# The build's DuckDB cap (dbt_project/profiles.yml, 900MB by default for the 2 GB all-France budget) is too
-# low for ten years of commune panels: the 10× case raises it, as a user would (the run says so in French).
-BIG_INPUT_ENV = {"PACTE_DUCKDB_MEMOIRE": "1500MB"}
 
 
 def ten_fold_inbox(inbox: Path, target: Path) -> Path:
@@ -186,8 +178,7 @@ def main() -> None:
             shutil.rmtree(ws, ignore_errors=True)
         versions = len(list((ws / "serving" / "versions").glob("*"))) if ws.exists() else 0
         try:
-            wall, peak, peak_rss = timed_run(dep, source, ws, airflow_home if airflow else None,
-                                             BIG_INPUT_ENV if label.endswith("dix_fois") else None)
+            wall, peak, peak_rss = timed_run(dep, source, ws, airflow_home if airflow else None)
         except RuntimeError as exc:  # reported with the other figures, not lost with them
             results[label] = {"departements": dep, "echec": str(exc)}
             print(exc, file=sys.stderr)

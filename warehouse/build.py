@@ -13,7 +13,8 @@ import duckdb
 from ingestion.errors import PacteError
 from ingestion.landing import LINEAGE_SCHEMA
 from ingestion.registry import landing_schemas
-from warehouse.dbt_runner import DbtBuild, run_dbt
+from warehouse.dbt_runner import DbtBuild, project_fingerprint, run_dbt
+from warehouse.reprise import plan_reprise
 from warehouse.t0 import comparaison
 from warehouse.t0.manifest import write_index
 from warehouse.workspace import Workspace
@@ -27,6 +28,7 @@ class BuildResult:
     codes_non_rattaches: int
     manifest: dict[str, dict[str, Any]]  # the landed files this build read (sha256 → manifest entry)
     avertissements: list[str] = field(default_factory=list)  # French, printed at the end of the run
+    repris: list[str] = field(default_factory=list)  # models taken back from the served version (warehouse.reprise)
 
 
 def load_raw(ws: Workspace, path: Path, manifest: dict[str, dict[str, Any]]) -> None:
@@ -36,7 +38,8 @@ def load_raw(ws: Workspace, path: Path, manifest: dict[str, dict[str, Any]]) -> 
     build cost 7-12 s per run. Landed files are immutable (named by checksum), so the views stay valid.
     Only the manifest's files are read (`manifest`: the snapshot this build records as its input)."""
     with duckdb.connect(str(path)) as con:
-        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+        con.execute("DROP SCHEMA IF EXISTS raw CASCADE")  # a copy of the served file holds the served views
+        con.execute("CREATE SCHEMA raw")
         for entity, columns in landing_schemas().items():
             files = ws.landing.files_for(entity, manifest)
             missing = [f for f in files if not f.exists()]
@@ -61,28 +64,36 @@ def write_parameters(path: Path, departements: list[str], geo_millesime: int, bu
         con.execute("CREATE OR REPLACE TABLE construction.parametres (geo_millesime INTEGER NOT NULL, "
                     "build_id VARCHAR NOT NULL)")
         con.execute("INSERT INTO construction.parametres VALUES (?, ?)", [geo_millesime, build_id])
+        # Filled by warehouse.reprise when tables are taken back from the served version.
+        con.execute("CREATE OR REPLACE TABLE construction.modeles_repris (modele VARCHAR PRIMARY KEY, "
+                    "relation VARCHAR NOT NULL, version_source VARCHAR NOT NULL)")
 
 
 def build(ws: Workspace, run_id: str, departements: list[str], geo_millesime: int,
-          dbt_build: DbtBuild = run_dbt) -> BuildResult:
-    """`dbt_build` runs `dbt build` into the build file (in this process by default; see warehouse.dbt_runner)."""
+          dbt_build: DbtBuild = run_dbt, reprendre: bool = True) -> BuildResult:
+    """`dbt_build` runs `dbt build` into the build file (in this process by default; see warehouse.dbt_runner);
+    `reprendre`: take the national tables whose inputs did not change back from the served version."""
     path = ws.build_db(run_id)
     for stale in path.parent.parent.iterdir():  # left by a killed build; we hold the writer lock
         if stale.is_dir() and stale != path.parent:
             shutil.rmtree(stale, ignore_errors=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     manifest = ws.landing.manifest()
+    reprise = plan_reprise(ws, manifest, geo_millesime, project_fingerprint()) if reprendre else None
+    if reprise is not None:  # the served tables whose inputs did not change are kept (warehouse.reprise)
+        shutil.copyfile(reprise.servi, path)
     load_raw(ws, path, manifest)
     write_parameters(path, departements, geo_millesime, run_id)
     write_index(path, ws.root)  # the workspace's T0 snapshots (marts.photographies_t0)
     comparisons = comparaison.write_tables(path, ws.root)  # the comparisons asked for (marts.comparaison_t0)
-    modeles, tests = dbt_build(path, path.parent)
+    modeles, tests = dbt_build(path, path.parent, reprise)
     with duckdb.connect(str(path)) as con:
+        repris = [r[0] for r in con.execute("SELECT modele FROM construction.modeles_repris ORDER BY 1").fetchall()]
         unmapped = con.execute("SELECT count(*) FROM marts.controle_codes_non_rattaches").fetchone()[0]
         warnings = unweighted_rates(con) + unplaced_places(con) + comparisons
         con.execute("CHECKPOINT")
     return BuildResult(path=path, tests=tests, models=modeles, codes_non_rattaches=unmapped,
-                       manifest=manifest, avertissements=warnings)
+                       manifest=manifest, avertissements=warnings, repris=repris)
 
 
 def unweighted_rates(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -152,6 +152,9 @@ def _print_publication(pub: dict[str, Any]) -> None:
     console.print(f"[green]Entrepôt publié[/] : {pub['fichier']}")
     console.print(f"  version {pub['version']} — publiée le {pub['publie_le']} — COG {pub['geo_millesime']} — "
                   f"départements {', '.join(pub['departements'])} — {pub['tests_dbt']} tests dbt réussis")
+    if pub.get("modeles_repris") and not pub.get("inchange"):
+        console.print(f"  {len(pub['modeles_repris'])} table(s) nationale(s) reprise(s) de la version précédente "
+                      "(entrées inchangées), sans recalcul : voir construction.modeles_repris")
     if pub.get("codes_non_rattaches"):
         console.print(f"  [yellow]{pub['codes_non_rattaches']} code(s) commune non rattachable(s) au COG "
                       f"{pub['geo_millesime']} (voir marts.controle_codes_non_rattaches)[/]")

@@ -24,11 +24,13 @@ import duckdb
 
 from ingestion.errors import PacteError
 from warehouse.adapter_shim import own_duckdb_handle
+from warehouse.reprise import Reprise, reprendre
 from warehouse.workspace import BUILD_FILE, REPO_ROOT
 
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-DbtBuild = Callable[[Path, Path], tuple[int, int]]
+# (build file, work dir, reprise) → (models built, tests run); see warehouse.reprise for `reprise`.
+DbtBuild = Callable[[Path, Path, "Reprise | None"], tuple[int, int]]
 
 
 class BuildFailed(PacteError):
@@ -219,12 +221,22 @@ def parse_project(target: Path, extra: tuple[str, ...] = ()) -> Any:
     return res.result
 
 
-def run_dbt(path: Path, work_dir: Path, manifest: Any = None, extra: tuple[str, ...] = ()) -> tuple[int, int]:
-    """`dbt build` into the build file; `manifest` (from `parse_project` with the same `extra`) skips the parse."""
+def run_dbt(path: Path, work_dir: Path, reprise: Reprise | None = None, manifest: Any = None,
+            extra: tuple[str, ...] = ()) -> tuple[int, int]:
+    """`dbt build` into the build file; `manifest` (from `parse_project` with the same `extra`) skips the parse;
+    `reprise`: the served version's tables to take back instead of building them (warehouse.reprise)."""
     from dbt.cli.main import dbtRunner
 
     target = work_dir / "dbt_target"
     _reuse_parse_state(target)
+    if reprise is not None:
+        if manifest is None:
+            manifest = parse_project(target, extra)
+        repris = reprendre(path, manifest, reprise)
+        if repris:
+            # Unit tests check the project's code on fixed rows, not the data: the served version, built by
+            # this same project (reprise's condition), passed them; they sit on the critical path (≈ 2 s).
+            extra = (*extra, "--exclude", *repris, "--exclude-resource-type", "unit_test")
     with _build_file_env(path), own_duckdb_handle():
         res = dbtRunner(manifest=manifest).invoke(
             ["build", "--target-path", str(target), "--log-path", str(work_dir / "dbt_logs"), *DBT_ARGS, *extra])
@@ -256,9 +268,9 @@ def _serve(conn: Connection, extra: tuple[str, ...], target: Path) -> None:
         if erreur:
             conn.send((False, PacteError(erreur)))
             return
-        path, work_dir = demande
+        path, work_dir, reprise = demande
         try:
-            conn.send((True, run_dbt(path, work_dir, manifest, extra)))
+            conn.send((True, run_dbt(path, work_dir, reprise, manifest, extra)))
         except PacteError as exc:  # BuildFailed included: its failed nodes travel with it
             conn.send((False, exc))
         except Exception as exc:  # noqa: BLE001 — any failure must reach the run as a French message
@@ -294,12 +306,12 @@ class DbtRunner:
         self._process.start()
         child.close()
 
-    def build(self, path: Path, work_dir: Path) -> tuple[int, int]:
+    def build(self, path: Path, work_dir: Path, reprise: Reprise | None = None) -> tuple[int, int]:
         if not self._background or self._used:  # one build per child: its manifest and adapter state
-            return run_dbt(path, work_dir, extra=self.extra)
+            return run_dbt(path, work_dir, reprise, extra=self.extra)
         self._used = True
         try:
-            self._conn.send((path, work_dir))
+            self._conn.send((path, work_dir, reprise))
             ok, resultat = self._conn.recv()
         except (EOFError, OSError, BrokenPipeError):
             raise PacteError("Le processus de construction dbt s'est arrêté de façon inattendue (mémoire "

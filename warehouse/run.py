@@ -90,7 +90,8 @@ def build_step(ws: Workspace, ref: plan.RunRef, geo_millesime: int | None,
     return {"build": str(result.path), "geo_millesime": geo, "departements": departements,
             "codes_non_rattaches": result.codes_non_rattaches, "tests_dbt": result.tests,
             "manifest": result.manifest, "projet_dbt": project_fingerprint(), "photographies_t0": _snapshots(ws),
-            "comparaisons_t0": comparaison.keys(ws.root), "avertissements": result.avertissements}
+            "comparaisons_t0": comparaison.keys(ws.root), "avertissements": result.avertissements,
+            "modeles_repris": result.repris}
 
 
 def _snapshots(ws: Workspace) -> list[str]:
@@ -150,6 +151,7 @@ def publish_step(ws: Workspace, run_id: str, built: dict[str, Any]) -> dict[str,
         "projet_dbt": built["projet_dbt"], "photographies_t0": built["photographies_t0"],
         "comparaisons_t0": built.get("comparaisons_t0", []),
         "avertissements": built.get("avertissements", []),
+        "modeles_repris": built.get("modeles_repris", []),
         "fichiers": [{"fichier": e["fichier"], "source_id": e["source_id"], "millesime": e["millesime"],
                       "geo_millesime": e["geo_millesime"], "sha256": sha, "synthetique": e.get("synthetique", False)}
                      for sha, e in sorted(manifest.items(), key=lambda kv: kv[1]["charge_le"])],

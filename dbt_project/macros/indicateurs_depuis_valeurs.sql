@@ -15,7 +15,10 @@
 {%- set k = keys | join(', ') -%}
 {%- set kj -%}{% for c in keys %}n.{{ c }} = d.{{ c }}{% if not loop.last %} and {% endif %}{% endfor %}{%- endset -%}
 (
-with v as (select * from {{ relation }}),
+-- `v` and `simples` are read several times: DuckDB would materialize each whole in memory (5–7 M rows for all
+-- France with ten years of commune panels: out of memory at the 900MB cap). Recomputing them streams and
+-- spills instead, the whole macro then fits in 300MB at that size (13.8 s instead of 13.2 s uncapped).
+with v as not materialized (select * from {{ relation }}),
 m as (select * from {{ ref('map_variables__indicateurs') }}),
 r as (select * from {{ ref('ref_indicateurs') }}),
 -- Weights of a rate: the best denominator of the same millésime the loaded files hold, chosen once per
@@ -40,7 +43,7 @@ poids as (
            case when c.rang = 1 then c.valeur end as personnes
     from candidats_poids as c join rang_poids using (millesime, rang)
 ),
-simples as (
+simples as not materialized (
     select {% for c in keys %}v.{{ c }}, {% endfor %}v.code_geo, m.indicateur_id, v.millesime,
            coalesce(v.periode, '') as periode, v.valeur, v.statut, v.donnees_synthetiques, p.personnes, r.agregation,
            case when r.agregation = 'taux_personnes' then p.poids end as poids,

@@ -10,7 +10,7 @@ with communes as (
     where c.code_epci in (select code_epci from {{ ref('int_geo__epci_diagnostic') }})
 ),
 epci as (
-    select code_epci, any_value(code_departement) as code_departement_principal,
+    select code_epci,
            list(distinct code_departement) as departements, count(*) as nb_communes, sum(population) as population
     from communes group by code_epci
 ),

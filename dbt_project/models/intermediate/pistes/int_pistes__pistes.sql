@@ -44,7 +44,10 @@ besoin as (
                as epci_concernes,
            string_agg(e.code_epci, ',' order by e.code_epci) filter (where e.niveau < 2) as codes_epci_concernes,
            max(e.ecart) filter (where e.niveau < 2) as ecart_max,
-           arg_max(e.libelle, e.ecart) filter (where e.niveau < 2) as epci_ecart_max,
+           -- ties (several EPCI at the same gap) go to the first name, as in epci_concernes: a rebuild of the
+           -- same data must give the same argumentaire
+           arg_min(e.libelle, (-e.ecart, e.libelle)) filter (where e.niveau < 2 and e.ecart is not null)
+               as epci_ecart_max,
            bool_or(e.donnees_synthetiques) as donnees_synthetiques
     from ecarts_piste as e
     left join population_epci as pe using (code_epci, code_departement)
