@@ -60,6 +60,11 @@ def plan_reprise(ws: Workspace, manifest: dict[str, dict[str, Any]], geo_millesi
 def modeles_reprenables(manifest: Any, reprise: Reprise) -> list[Any]:
     """Table models of the dbt manifest whose ancestors are all unchanged (see the module's docstring)."""
     @functools.cache
+    def macro_du_run(uid: str) -> bool:  # a macro that calls one, at any depth
+        macro = manifest.macros.get(uid)
+        return uid in MACROS_DU_RUN or (macro is not None and any(macro_du_run(m) for m in macro.depends_on.macros))
+
+    @functools.cache
     def depend_du_run(uid: str) -> bool:
         source = manifest.sources.get(uid)
         if source is not None:
@@ -69,7 +74,7 @@ def modeles_reprenables(manifest: Any, reprise: Reprise) -> list[Any]:
         node = manifest.nodes.get(uid)
         if node is None:
             return False
-        if MACROS_DU_RUN & set(node.depends_on.macros):
+        if any(macro_du_run(m) for m in node.depends_on.macros):
             return True
         return any(depend_du_run(parent) for parent in getattr(node.depends_on, "nodes", ()))  # seeds: none
 
