@@ -13,7 +13,7 @@ import duckdb
 from ingestion.errors import PacteError
 from ingestion.landing import LINEAGE_SCHEMA
 from ingestion.registry import landing_schemas
-from warehouse.dbt_runner import DbtBuild, project_fingerprint, run_dbt
+from warehouse.dbt_runner import DbtBuild, run_dbt
 from warehouse.reprise import plan_reprise
 from warehouse.t0 import comparaison
 from warehouse.t0.manifest import write_index
@@ -70,16 +70,17 @@ def write_parameters(path: Path, departements: list[str], geo_millesime: int, bu
 
 
 def build(ws: Workspace, run_id: str, departements: list[str], geo_millesime: int,
-          dbt_build: DbtBuild = run_dbt, reprendre: bool = True) -> BuildResult:
+          dbt_build: DbtBuild = run_dbt, projet_dbt: str | None = None) -> BuildResult:
     """`dbt_build` runs `dbt build` into the build file (in this process by default; see warehouse.dbt_runner);
-    `reprendre`: take the national tables whose inputs did not change back from the served version."""
+    `projet_dbt`: the project's fingerprint, to take back from the served version the national tables whose
+    inputs did not change when it was built by the same project (None: build everything)."""
     path = ws.build_db(run_id)
     for stale in path.parent.parent.iterdir():  # left by a killed build; we hold the writer lock
         if stale.is_dir() and stale != path.parent:
             shutil.rmtree(stale, ignore_errors=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     manifest = ws.landing.manifest()
-    reprise = plan_reprise(ws, manifest, geo_millesime, project_fingerprint()) if reprendre else None
+    reprise = plan_reprise(ws, manifest, geo_millesime, projet_dbt) if projet_dbt else None
     if reprise is not None:  # the served tables whose inputs did not change are kept (warehouse.reprise)
         shutil.copyfile(reprise.servi, path)
     load_raw(ws, path, manifest)

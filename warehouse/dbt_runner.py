@@ -30,7 +30,7 @@ from warehouse.workspace import BUILD_FILE, REPO_ROOT
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 # (build file, work dir, reprise) → (models built, tests run); see warehouse.reprise for `reprise`.
-DbtBuild = Callable[[Path, Path, "Reprise | None"], tuple[int, int]]
+DbtBuild = Callable[[Path, Path, Reprise | None], tuple[int, int]]
 
 
 class BuildFailed(PacteError):

@@ -77,11 +77,12 @@ def build_step(ws: Workspace, ref: plan.RunRef, geo_millesime: int | None,
     repair_mirror(ws)
     geo = choose_geo_millesime(ws, geo_millesime)
     departements = sorted(set(ws.departements()) | set(resolve_departements(ws, ref.departements, geo)))
-    current = up_to_date(ws, departements, geo)
+    projet = project_fingerprint()  # hashes every project file: once per build step
+    current = up_to_date(ws, departements, geo, projet)
     if current is not None and not (dbt is not None and dbt.extra):
         return {"inchange": True, "publication": current, "departements": departements, "geo_millesime": geo}
     try:
-        result = build(ws, ref.run_id, departements, geo, (dbt or DbtRunner()).build)
+        result = build(ws, ref.run_id, departements, geo, (dbt or DbtRunner()).build, projet_dbt=projet)
     except Exception as exc:
         retrait = _withdraw_unpublished(ws, ref.run_id, exc)
         if retrait is None or not isinstance(exc, (PacteError, duckdb.Error)):
@@ -89,7 +90,7 @@ def build_step(ws: Workspace, ref: plan.RunRef, geo_millesime: int | None,
         raise retrait from None
     return {"build": str(result.path), "geo_millesime": geo, "departements": departements,
             "codes_non_rattaches": result.codes_non_rattaches, "tests_dbt": result.tests,
-            "manifest": result.manifest, "projet_dbt": project_fingerprint(), "photographies_t0": _snapshots(ws),
+            "manifest": result.manifest, "projet_dbt": projet, "photographies_t0": _snapshots(ws),
             "comparaisons_t0": comparaison.keys(ws.root), "avertissements": result.avertissements,
             "modeles_repris": result.repris}
 
@@ -99,12 +100,12 @@ def _snapshots(ws: Workspace) -> list[str]:
     return sorted(s["label"] for s in list_snapshots(ws.root))
 
 
-def up_to_date(ws: Workspace, departements: list[str], geo_millesime: int) -> dict[str, Any] | None:
+def up_to_date(ws: Workspace, departements: list[str], geo_millesime: int, projet_dbt: str) -> dict[str, Any] | None:
     """The served publication when a build would give it again: built from exactly the landed files, for
     these départements and this COG, by the same dbt project. A scheduled refresh with nothing new then
     costs no build and no new version."""
     current = current_publication(ws)
-    if current is None or current.get("projet_dbt") != project_fingerprint():
+    if current is None or current.get("projet_dbt") != projet_dbt:
         return None
     built_from = {f["sha256"] for f in current.get("fichiers", [])}
     if (built_from == set(ws.landing.manifest()) and current.get("geo_millesime") == geo_millesime

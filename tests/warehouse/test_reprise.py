@@ -94,7 +94,7 @@ def test_national_tables_are_taken_back_and_equal_a_full_build(demo_ws: Path, tm
 
     # The same landed files built in full, without taking anything back: the same tables, row for row.
     with ws.writer_lock():
-        complet = build(ws, "complet", pub["departements"], pub["geo_millesime"], reprendre=False)
+        complet = build(ws, "complet", pub["departements"], pub["geo_millesime"])  # no fingerprint: no reuse
     assert complet.repris == []
     assert _differences(ws.served_db, complet.path) == {}
     assert json.loads((ws_path / "serving" / "publication.json").read_text(encoding="utf-8"))["version"] == pub[
